@@ -1,0 +1,3 @@
+from cardgen.cli import cli
+
+cli(prog_name="cardgen")

@@ -1,0 +1,104 @@
+"""The command line: parse options, call one library function, format the result.
+
+Exit codes: 0 ok; 1 invalid data, a stale check or a failed build; 2 usage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cardgen import __version__
+from cardgen.errors import CardgenError, SourceError
+
+SOURCE = click.option(
+    "--source", "-s", type=click.Path(path_type=Path), default=Path("source.yaml"), show_default=True,
+    help="The knowledge base to read.",
+)
+OUT = click.option(
+    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("decks"), show_default=True,
+    help="Where the .apkg packages and the lock file go.",
+)
+
+
+def _fail(error: CardgenError) -> click.ClickException:
+    if isinstance(error, SourceError):
+        count = len(error.problems)
+        return click.ClickException(f"{error}\n{count} problem{'s' * (count != 1)} found; nothing was written")
+    return click.ClickException(str(error))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="cardgen")
+def cli() -> None:
+    """Turn a curated file of facts (source.yaml) into update-safe Anki decks.
+
+    \b
+    Example:
+      cardgen validate
+      cardgen build
+      cardgen build --check    # in CI: fail when decks/ is stale
+
+    Exit codes: 0 ok, 1 invalid data or failed build, 2 usage error.
+    """
+
+
+@cli.command()
+@SOURCE
+@OUT
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and name what is stale if OUT differs from what the source builds.")
+def build(source: Path, out: Path, check: bool) -> None:
+    """Validate the source and write one .apkg per deck, and the lock, into OUT.
+
+    Re-importing a rebuilt package updates changed notes in place, adds nothing twice and
+    keeps every review: identity comes from fact ids and the lock file, not from text.
+
+    \b
+    Example:
+      cardgen build
+      cardgen build --source my.yaml --out dist/
+      cardgen build --check
+    """
+    from cardgen.build import build as run  # genanki loads only for the commands that need it
+
+    try:
+        result = run(source, out, check=check)
+    except CardgenError as error:
+        raise _fail(error) from None
+    deck_lines = [f"  {d.file}: {d.name}: {d.notes} notes, {d.cards} cards" for d in result.decks]
+    summary = (
+        f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {result.note_types} note types, "
+        f"{result.notes} notes, {result.cards} cards\n"
+        + "\n".join(deck_lines)
+        + f"\nsince the lock: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.removed} removed"
+    )
+    if check:
+        if result.stale:
+            raise click.ClickException(
+                "stale: " + "\n       ".join(result.stale) + f"\nrun 'cardgen build --source {source} --out {out}' and commit {out}/"
+            )
+        click.echo(f"{out}/ is up to date with {source}\n{summary}")
+        return
+    written = ", ".join(result.written) if result.written else "nothing changed"
+    click.echo(f"{summary}\nwrote to {out}/: {written}")
+
+
+@cli.command()
+@SOURCE
+def validate(source: Path) -> None:
+    """Check the source and report every problem found, as FILE:LINE:COL: message.
+
+    \b
+    Example:
+      cardgen validate
+      cardgen validate --source drafts/new-facts.yaml
+    """
+    from cardgen.validate import read_source
+
+    try:
+        parsed = read_source(source)
+    except CardgenError as error:
+        raise _fail(error) from None
+    click.echo(f"{source}: ok: {len(parsed.facts)} facts in {len(parsed.decks)} deck{'s' * (len(parsed.decks) != 1)}")

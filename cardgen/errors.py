@@ -1,0 +1,34 @@
+"""The exceptions cardgen raises; the CLI turns each into a message and exit code 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the source, at a place a maintainer can jump to."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class CardgenError(Exception):
+    """Base of every error cardgen reports without a traceback."""
+
+
+class SourceError(CardgenError):
+    """The source cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputError(CardgenError):
+    """The decks could not be written; the previous ones are left as they were."""

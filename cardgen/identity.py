@@ -1,0 +1,217 @@
+"""Anki identity, in one place: every id, GUID and mod cardgen writes, and the lock file.
+
+What the engine matches on (../shared/anki-engine-facts.md):
+- notes by GUID: derived here from the pattern and the fact's id, never from field text,
+  so a corrected typo updates the learner's note instead of adding a new one;
+- note types by id, and their fields and card types by id: fixed here, so a renamed field
+  or template propagates in place instead of forking a "Name+" note type;
+- an update only when the incoming mod is strictly newer: the lock records each note's and
+  note type's content hash and mod, and a mod moves (forward, never to 0 or the future)
+  only when that content changes, so a rebuild of the same source writes the same bytes
+  and never overwrites a learner's own edit of an unchanged note.
+
+This module is the only one that reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import genanki
+
+from cardgen.errors import CardgenError
+
+LOCK_NAME = "cardgen.lock.json"
+LOCK_FORMAT = 1
+
+# Note type ids are fixed forever: a learner's collection knows the note type by this id.
+# Never change or reuse one; a new pattern takes a new number.
+MODEL_IDS: Mapping[str, int] = {
+    "concept": 1_735_689_600_001,
+    "cloze": 1_735_689_600_002,
+    "nutrient_role": 1_735_689_600_003,
+    "deficiency": 1_735_689_600_004,
+    "food_source": 1_735_689_600_005,
+    "exercise": 1_735_689_600_006,
+    "risk_factor": 1_735_689_600_007,
+    "ms_factor": 1_735_689_600_008,
+}
+
+
+def _hash_id(*parts: str) -> int:
+    """A stable positive 53-bit id (safe in JavaScript too) from names that never change."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 11 or 1
+
+
+def model_id(pattern: str) -> int:
+    return MODEL_IDS[pattern]
+
+
+def field_id(pattern: str, key: str) -> int:
+    return _hash_id("cardgen-field", str(MODEL_IDS[pattern]), key)
+
+
+def template_id(pattern: str, key: str) -> int:
+    return _hash_id("cardgen-template", str(MODEL_IDS[pattern]), key)
+
+
+def deck_id(name: str) -> int:
+    """Anki matches decks by name and ignores this id; it only has to be stable and not 1."""
+    return _hash_id("cardgen-deck", name) | (1 << 40)
+
+
+def note_guid(pattern: str, key: str) -> str:
+    return str(genanki.guid_for("cardgen", pattern, key))
+
+
+def content_hash(value: Any) -> str:
+    """A digest of anything JSON can hold; what the lock compares to decide a mod moves."""
+    data = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()[:32]
+
+
+class Clock:
+    """Build time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+
+    def __init__(self) -> None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        self.fixed = int(epoch) if epoch and epoch.strip().isdigit() else None
+
+    def now(self) -> int:
+        return self.fixed if self.fixed is not None else int(time.time())
+
+    def not_before(self, seconds: float) -> None:
+        """Wait until the real clock reaches `seconds`, so nothing stamped is in the future."""
+        if self.fixed is None:
+            delay = seconds - time.time()
+            if delay > 0:
+                time.sleep(delay)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the build wants to write for one note or note type, before identity is settled."""
+
+    key: str  # the lock key: `<pattern>:<note key>`, or the pattern for a note type
+    hash: str
+    ords: tuple[int, ...] = ()  # the card ordinals genanki generates for the note
+
+
+@dataclass(frozen=True)
+class Assigned:
+    id: int
+    mod: int
+    card_ids: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    notes: Mapping[str, Assigned]
+    models: Mapping[str, Assigned]
+    lock: dict[str, Any]
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+
+
+def read_lock(out: Path) -> dict[str, Any]:
+    path = out / LOCK_NAME
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {"format": LOCK_FORMAT, "note_types": {}, "notes": {}}
+    except OSError as exc:
+        raise CardgenError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        lock = json.loads(raw)
+        if lock.get("format") != LOCK_FORMAT or not isinstance(lock.get("notes"), dict):
+            raise ValueError(f"format {lock.get('format')!r}, expected {LOCK_FORMAT}")
+        return dict(lock)
+    except (ValueError, AttributeError) as exc:
+        raise CardgenError(
+            f"{path}: the lock is damaged ({exc}); restore it from version control "
+            "(rebuilding without it would give every note a new mod and overwrite learners' edits)"
+        ) from None
+
+
+def dump_lock(lock: Mapping[str, Any]) -> bytes:
+    """The lock as committed: sorted, one note per line, so a diff shows what changed."""
+    lines = ["{", f' "format": {LOCK_FORMAT},']
+    for section in ("note_types", "notes"):
+        entries = lock[section]
+        lines.append(f' "{section}": {{')
+        body = [f"  {json.dumps(k)}: {json.dumps(entries[k], sort_keys=True)}" for k in sorted(entries)]
+        lines.append(",\n".join(body))
+        lines.append(" }," if section == "note_types" else " }")
+    lines.append("}")
+    return ("\n".join(line for line in lines if line) + "\n").encode()
+
+
+def _settle(
+    wanted: Iterable[Wanted], locked: Mapping[str, Any], now: int, new_id: Callable[[Wanted], int], ids: Iterator[int]
+) -> tuple[dict[str, Assigned], dict[str, Any], list[int]]:
+    """Keep id and mod where the hash is unchanged; otherwise a mod strictly past the old one."""
+    assigned: dict[str, Assigned] = {}
+    entries: dict[str, Any] = {}
+    counts = [0, 0, 0]  # added, updated, unchanged
+    for w in wanted:
+        old = locked.get(w.key)
+        if old is None:
+            mod, counts[0] = now, counts[0] + 1
+            entity_id = new_id(w)
+            cards: dict[int, int] = {}
+        else:
+            entity_id = old["id"]
+            cards = {int(o): i for o, i in old.get("cards", {}).items()}
+            if old["hash"] == w.hash:
+                mod, counts[2] = old["mod"], counts[2] + 1
+            else:
+                mod, counts[1] = max(now, old["mod"] + 1), counts[1] + 1
+        for ordinal in w.ords:
+            if ordinal not in cards:
+                cards[ordinal] = next(ids)
+        cards = {o: cards[o] for o in sorted(w.ords)}
+        assigned[w.key] = Assigned(entity_id, mod, cards)
+        entry: dict[str, Any] = {"id": entity_id, "hash": w.hash, "mod": mod}
+        if w.ords:
+            entry["cards"] = {str(o): i for o, i in cards.items()}
+        entries[w.key] = entry
+    return assigned, entries, counts
+
+
+def plan(lock: Mapping[str, Any], notes: list[Wanted], models: list[Wanted], clock: Clock) -> Plan:
+    """Settle every note's and note type's id, card ids and mod against the lock."""
+    now = clock.now()
+    locked_notes: Mapping[str, Any] = lock.get("notes", {})
+    locked_models: Mapping[str, Any] = lock.get("note_types", {})
+    # Fresh note and card ids are milliseconds like Anki's own, allocated just below now and
+    # above every id in the lock, so none is in the future and none repeats.
+    needed = sum(
+        (w.key not in locked_notes)
+        + sum(str(o) not in locked_notes.get(w.key, {}).get("cards", {}) for o in w.ords)
+        for w in notes
+    )
+    highest = max(
+        (i for entry in locked_notes.values() for i in (entry["id"], *entry.get("cards", {}).values())),
+        default=0,
+    )
+    first = max(highest + 1, now * 1000 - needed + 1)
+    fresh = iter(range(first, first + needed))
+    note_assigned, note_entries, counts = _settle(notes, locked_notes, now, lambda w: next(fresh), fresh)
+    model_assigned, model_entries, _ = _settle(models, locked_models, now, lambda w: MODEL_IDS[w.key], iter(()))
+    latest = max(
+        [first + needed - 1 if needed else 0]
+        + [a.mod * 1000 for a in (*note_assigned.values(), *model_assigned.values())]
+    )
+    clock.not_before(latest / 1000)
+    new_lock = {"format": LOCK_FORMAT, "note_types": model_entries, "notes": note_entries}
+    removed = len(set(locked_notes) - set(note_entries))
+    return Plan(note_assigned, model_assigned, new_lock, counts[0], counts[1], counts[2], removed)

@@ -1,0 +1,196 @@
+"""Read the YAML source safely into plain data that remembers where each value stood.
+
+Only plain YAML is accepted: mappings with string keys, sequences and scalars. Tags,
+anchors and aliases are refused before anything is built, so no code is constructed and
+no alias bomb can expand; nesting is bounded before the (recursive) composer runs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cardgen.errors import Problem, SourceError
+
+try:  # libyaml is several times faster; both report the same line and column
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 32
+MAX_BYTES = 64 * 1024 * 1024
+# C0 controls other than tab, newline and carriage return, and DEL. \x1f in a field breaks
+# Anki's import of the whole package.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:float",
+}
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+Mark = tuple[int, int]
+
+
+class Map(dict[str, Any]):
+    """A mapping that knows where it, each key and each value start (1-based)."""
+
+    def __init__(self, mark: Mark = (1, 1)) -> None:
+        super().__init__()
+        self.mark = mark
+        self.key_marks: dict[str, Mark] = {}
+        self.value_marks: dict[str, Mark] = {}
+
+
+class Seq(list[Any]):
+    """A sequence that knows where it and each item start (1-based)."""
+
+    def __init__(self, mark: Mark = (1, 1)) -> None:
+        super().__init__()
+        self.mark = mark
+        self.item_marks: list[Mark] = []
+
+
+def _mark(m: yaml.Mark | None) -> Mark:
+    return (m.line + 1, m.column + 1) if m is not None else (1, 1)
+
+
+def _position(text: str, index: int) -> Mark:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or a SourceError that says why it cannot be read as UTF-8 YAML."""
+    name = str(path)
+    if path.is_dir():
+        raise SourceError([Problem(name, 1, 1, "is a directory; give the path of a .yaml file")])
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SourceError([Problem(name, 1, 1, f"is {size} bytes; a source may hold at most {MAX_BYTES}")])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError([Problem(name, 1, 1, "no such file; check the path or pass --source")]) from None
+    except OSError as exc:
+        raise SourceError([Problem(name, 1, 1, f"cannot be read ({exc.strerror}); check its permissions")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _position(data[: exc.start].decode("utf-8", "replace"), exc.start)
+        raise SourceError(
+            [Problem(name, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
+        ) from None
+    if not text.strip():
+        raise SourceError([Problem(name, 1, 1, "the file is empty; a source needs 'format', 'documents', 'decks' and 'facts'")])
+    return text
+
+
+def _scan(name: str, text: str) -> list[Problem]:
+    """Problems a YAML parser reports badly or not at all: tabs and control characters."""
+    problems = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        indent = len(line) - len(line.lstrip(" \t"))
+        if "\t" in line[:indent]:
+            problems.append(Problem(name, lineno, line.index("\t") + 1, "tab in indentation; indent with spaces"))
+        for m in CONTROL_CHARS.finditer(line):
+            problems.append(
+                Problem(name, lineno, m.start() + 1, f"control character U+{ord(m.group()):04X}; delete it")
+            )
+    return problems
+
+
+def _check_events(name: str, text: str) -> list[Problem]:
+    """Walk the event stream (iterative, cheap) to refuse aliases, tags and deep nesting."""
+    problems = []
+    depth = 0
+    documents = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line, col = _mark(event.start_mark)
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                problems.append(Problem(name, line, col, "a second YAML document ('---'); keep one document per file"))
+        elif isinstance(event, yaml.AliasEvent):
+            problems.append(
+                Problem(name, line, col, f"alias '*{event.anchor}'; aliases are not supported, write the value out")
+            )
+        elif isinstance(event, yaml.NodeEvent):
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag != "!" and tag not in _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}:
+                problems.append(Problem(name, line, col, f"tag '{tag}' is not allowed; remove it, values are plain text"))
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problems.append(
+                        Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels; flatten the structure")
+                    )
+                    return problems
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return problems
+
+
+def _convert(name: str, node: yaml.Node, problems: list[Problem]) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result = Map(mark=_mark(node.start_mark))
+        for key_node, value_node in node.value:
+            kline, kcol = _mark(key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                problems.append(Problem(name, kline, kcol, "a key must be plain text; quote it or rename it"))
+                continue
+            key = key_node.value
+            if key in result:
+                first = result.key_marks[key]
+                problems.append(
+                    Problem(
+                        name, kline, kcol,
+                        f"key '{key}' is given twice in this mapping (first at line {first[0]}); keep one",
+                    )
+                )
+                continue
+            result[key] = _convert(name, value_node, problems)
+            result.key_marks[key] = (kline, kcol)
+            result.value_marks[key] = _mark(value_node.start_mark)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        seq = Seq(mark=_mark(node.start_mark))
+        for item in node.value:
+            seq.append(_convert(name, item, problems))
+            seq.item_marks.append(_mark(item.start_mark))
+        return seq
+    assert isinstance(node, yaml.ScalarNode)
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    return yaml.SafeLoader("").construct_object(node)  # int, bool, null or float: no code runs
+
+
+def load(path: Path) -> Map:
+    """Parse `path` into a Map, or raise SourceError listing every problem found."""
+    name = str(path)
+    text = read_text(path)
+    problems = _scan(name, text)
+    try:
+        problems += _check_events(name, text)
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        what = exc.problem or "not valid YAML"
+        problems.append(Problem(name, line, col, f"YAML syntax: {what}; fix the syntax near here"))
+    if problems:
+        raise SourceError(problems)
+    node = yaml.compose(text, Loader=_Loader)
+    if node is None:
+        raise SourceError([Problem(name, 1, 1, "the file holds no data; a source needs 'format', 'documents', 'decks' and 'facts'")])
+    data = _convert(name, node, problems)
+    if problems:
+        raise SourceError(problems)
+    if not isinstance(data, Map):
+        line, col = _mark(node.start_mark)
+        raise SourceError([Problem(name, line, col, "the top level must be a mapping with 'format', 'documents', 'decks' and 'facts'")])
+    return data

@@ -1,0 +1,152 @@
+"""genanki behind one module: note types, card generation, and `.apkg` bytes in and out.
+
+genanki's quirks stay here. It stamps every note, card and note type with one build time
+and numbers ids from it; it leaves a temporary SQLite file per package; its zip carries
+wall-clock dates. So genanki writes into an in-memory database only, the ids and mods the
+lock settled are put in afterwards, and the zip is written with fixed dates and order.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import sqlite3
+import warnings
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import genanki
+
+from cardgen import identity
+from cardgen.identity import Assigned
+from cardgen.patterns.base import CSS, Pattern
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, no time zone
+
+
+@dataclass(frozen=True)
+class NoteOut:
+    """A note ready to write: what the pattern made, where it goes, the identity settled."""
+
+    guid: str
+    pattern: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    subdeck: str
+    assigned: Assigned
+
+
+def model(pattern: Pattern) -> genanki.Model:
+    """The note type of a pattern, every field and card type with its fixed id."""
+    return genanki.Model(
+        model_id=identity.model_id(pattern.key),
+        name=pattern.name,
+        fields=[{"name": f.name, "id": identity.field_id(pattern.key, f.key)} for f in pattern.fields],
+        templates=[
+            {"name": t.name, "id": identity.template_id(pattern.key, t.key), "qfmt": t.front, "afmt": t.back}
+            for t in pattern.templates
+        ],
+        css=CSS,
+        model_type=genanki.Model.CLOZE if pattern.cloze else genanki.Model.FRONT_BACK,
+    )
+
+
+def model_content(m: genanki.Model) -> dict[str, Any]:
+    """Everything about a note type that a learner's collection would see change."""
+    return {
+        "name": m.name,
+        "type": m.model_type,
+        "css": m.css,
+        "fields": [[f["name"], f["id"]] for f in m.fields],
+        "templates": [[t["name"], t["id"], t["qfmt"], t["afmt"]] for t in m.templates],
+    }
+
+
+def card_ords(m: genanki.Model, fields: tuple[str, ...]) -> tuple[int, ...]:
+    """The card ordinals genanki (like Anki) generates for these field values."""
+    return tuple(card.ord for card in genanki.Note(model=m, fields=list(fields)).cards)
+
+
+def write(name: str, description: str, models: Mapping[str, genanki.Model], model_mods: Mapping[str, int],
+          notes: Iterable[NoteOut]) -> bytes:
+    """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day."""
+    decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
+    by_guid: dict[str, NoteOut] = {}
+    for note in notes:
+        deck = decks.setdefault(note.subdeck, genanki.Deck(identity.deck_id(note.subdeck), note.subdeck))
+        deck.add_note(genanki.Note(model=models[note.pattern], fields=list(note.fields), tags=list(note.tags), guid=note.guid))
+        by_guid[note.guid] = note
+    conn = sqlite3.connect(":memory:")
+    try:
+        cursor = conn.cursor()
+        # Temporary negative ids: nothing genanki numbers from the clock survives.
+        temporary_ids = itertools.count(-(1 << 62))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # genanki warns about HTML we wrote on purpose
+            genanki.Package(list(decks.values())).write_to_db(cursor, 0, temporary_ids)
+        _settle_ids(cursor, by_guid, {identity.model_id(k): v for k, v in model_mods.items()})
+        conn.commit()
+        cursor.execute("VACUUM")
+        collection = conn.serialize()
+    finally:
+        conn.close()
+    return _zip({"collection.anki2": collection, "media": b"{}"})
+
+
+def _settle_ids(cursor: sqlite3.Cursor, by_guid: Mapping[str, NoteOut], model_mods: Mapping[int, int]) -> None:
+    for temporary, guid in cursor.execute("SELECT id, guid FROM notes").fetchall():
+        assigned = by_guid[guid].assigned
+        cursor.execute("UPDATE notes SET id = ?, mod = ? WHERE id = ?", (assigned.id, assigned.mod, temporary))
+        for card, ordinal in cursor.execute("SELECT id, ord FROM cards WHERE nid = ?", (temporary,)).fetchall():
+            cursor.execute(
+                "UPDATE cards SET id = ?, nid = ?, mod = ? WHERE id = ?",
+                (assigned.card_ids[ordinal], assigned.id, assigned.mod, card),
+            )
+    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+    models = json.loads(models_json)
+    for key, value in models.items():
+        value["mod"] = model_mods[int(key)]
+    cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
+
+
+def _zip(entries: Mapping[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for entry, data in entries.items():
+            info = zipfile.ZipInfo(entry, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=6)
+    return buffer.getvalue()
+
+
+def contents(data: bytes) -> dict[str, Any]:
+    """What a package holds, in a form that compares equal across machines and SQLite builds."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        collection = archive.read("collection.anki2")
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(collection)
+        notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
+        cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
+        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
+    finally:
+        conn.close()
+    decks = {int(k): v for k, v in json.loads(decks_json).items()}
+    models = {
+        int(k): {
+            "name": m["name"], "mod": m["mod"], "type": m["type"], "css": m["css"],
+            "fields": [[f["name"], f.get("id")] for f in m["flds"]],
+            "templates": [[t["name"], t.get("id"), t["qfmt"], t["afmt"]] for t in m["tmpls"]],
+        }
+        for k, m in json.loads(models_json).items()
+    }
+    return {
+        "notes": [list(row) for row in notes],
+        "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
+        "models": models,
+        "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
+    }

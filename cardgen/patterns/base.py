@@ -1,0 +1,156 @@
+"""What every fact pattern shares: its declaration, escaping, the card style and tags."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Literal, Protocol, Sequence
+
+from cardgen.records import Fact, Item, NoteSpec
+
+KeyKind = Literal["text", "list", "bool"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """A key a fact of this pattern may carry in source.yaml."""
+
+    name: str
+    kind: KeyKind
+    required: bool = True
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    """An Anki field; `key` is its identity (ids derive from it), `name` what Anki shows."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """An Anki card type; `key` is its identity, `name` what Anki shows."""
+
+    key: str
+    name: str
+    front: str
+    back: str
+
+
+class Pattern(Protocol):
+    """A fact pattern: the keys its facts carry and the note type its notes use."""
+
+    key: str  # stable: the `pattern:` value in the source and part of every id
+    name: str  # the note type's name in Anki
+    help: str
+    keys: tuple[Key, ...]
+    fields: tuple[Field, ...]
+    templates: tuple[Template, ...]
+    cloze: bool
+
+    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
+        """Problems no key type can express, as (key, message)."""
+        ...
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        """The notes of all this pattern's facts (all at once: uniqueness spans facts)."""
+        ...
+
+
+EXTRA = Field("extra", "Extra")
+SOURCE = Field("source", "Source")
+REVERSE = Field("reverse", "Reverse")
+
+CSS = """\
+.card {
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  font-size: 1.25rem;
+  line-height: 1.5;
+  text-align: left;
+  color: #1d1d1f;
+  background-color: #fdfdfd;
+  max-width: 40em;
+  margin: 0 auto;
+  padding: 0.5em 1em;
+  word-wrap: break-word;
+  overflow-wrap: break-word;
+}
+.cue { font-size: 0.8em; color: #555; margin-bottom: 0.4em; }
+.prompt { font-weight: 600; }
+.answer { font-weight: 600; color: #0b5394; }
+.blank, .cloze { font-weight: 700; color: #0b5394; }
+.extra { margin-top: 0.8em; }
+.source { margin-top: 1em; font-size: 0.75em; color: #555; }
+img { max-width: 100%; height: auto; }
+hr#answer { border: none; border-top: 1px solid #ccc; margin: 0.8em 0; }
+.mobile .card { font-size: 1.15rem; padding: 0.25em 0.5em; }
+.nightMode.card, .night_mode.card, .nightMode .card, .night_mode .card {
+  color: #e8e8e8;
+  background-color: #1e1e1e;
+}
+.nightMode .cue, .night_mode .cue, .nightMode .source, .night_mode .source { color: #b0b0b0; }
+.nightMode .answer, .night_mode .answer, .nightMode .blank, .night_mode .blank,
+.nightMode .cloze, .night_mode .cloze { color: #8cc4ff; }
+"""
+
+BACK_TAIL = (
+    '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}\n'
+    '<div class="source">Source: {{Source}}</div>'
+)
+
+
+def back(answer_html: str) -> str:
+    """A back template: the front again, the answer, then explanation and source."""
+    return f'{{{{FrontSide}}}}\n<hr id=answer>\n<div class="answer">{answer_html}</div>\n{BACK_TAIL}'
+
+
+def text(value: str) -> str:
+    """Plain source text as field HTML: markup and template syntax stay literal."""
+    escaped = html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
+    return escaped.replace("\r\n", "\n").strip().replace("\n", "<br>")
+
+
+def cite(fact: Fact) -> str:
+    """Where a fact comes from, as shown on the back of its cards."""
+    doc = fact.document
+    html_ = f"<i>{text(doc.title)}</i>"
+    if doc.author:
+        html_ += f", {text(doc.author)}"
+    if fact.ref is not None:
+        html_ += f"; citing {text(doc.references[fact.ref])}"
+    return html_
+
+
+def common(fact: Fact) -> tuple[str, str]:
+    """The Extra and Source fields every note type ends with."""
+    return (text(fact.extra) if fact.extra else "", cite(fact))
+
+
+def slug(value: str) -> str:
+    """A tag- and id-safe form of a name: 'Vitamin B12' -> 'vitamin-b12'."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "x"
+
+
+def tags(fact: Fact, pattern: str, *subjects: str) -> tuple[str, ...]:
+    """Hierarchical tags under the deck's root: by pattern, topic, source and subject."""
+    root = fact.topic.deck_tag
+    result = {
+        f"{root}::pattern::{pattern}",
+        f"{root}::topic::{fact.topic.id}",
+        f"{root}::source::{fact.document.key}",
+    }
+    result.update(f"{root}::subject::{slug(s)}" for s in subjects)
+    return tuple(sorted(result))
+
+
+def norm(value: str) -> str:
+    """How two answers are compared for uniqueness: case, spacing and punctuation folded."""
+    return " ".join(re.sub(r"[^\w\s]", " ", value.lower()).split())
+
+
+def items(fact: Fact, key: str) -> list[Item]:
+    result: list[Item] = fact.data[key]
+    return result

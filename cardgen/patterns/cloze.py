@@ -1,0 +1,57 @@
+"""A sentence worth remembering whole, with [[deletions]] that become cloze cards."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+from cardgen.patterns.base import EXTRA, SOURCE, BACK_TAIL, Field, Key, Template, common, tags, text
+from cardgen.records import Fact, NoteSpec
+
+DELETION = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+FRONT = '<div class="prompt">{{cloze:Text}}</div>'
+# A cloze back shows the text with the deletion filled in, not {{FrontSide}} (the blank).
+BACK = '<div class="prompt">{{cloze:Text}}</div>\n<hr id=answer>\n' + BACK_TAIL
+
+
+def to_cloze(value: str) -> str:
+    """`a [[b]] c [[d]]` -> `a {{c1::b}} c {{c2::d}}`, every other character escaped."""
+    parts = []
+    last = 0
+    for number, match in enumerate(DELETION.finditer(value), start=1):
+        parts.append(text(value[last : match.start()]) if match.start() > last else "")
+        answer = text(match.group(1)).replace(":", "&#58;")
+        parts.append(f"{{{{c{number}::{answer}}}}}")
+        last = match.end()
+    parts.append(text(value[last:]))
+    return "".join(parts).strip()
+
+
+@dataclass(frozen=True)
+class Cloze:
+    key: str = "cloze"
+    name: str = "cardgen: cloze"
+    help: str = "a sentence with [[deletions]]; each deletion is one card"
+    keys: tuple[Key, ...] = (Key("text", "text", help="the sentence; mark each part to recall as [[part]]"),)
+    fields: tuple[Field, ...] = (Field("text", "Text"), EXTRA, SOURCE)
+    templates: tuple[Template, ...] = (Template("cloze", "Cloze", FRONT, BACK),)
+    cloze: bool = True
+
+    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
+        value = fact.data["text"]
+        deletions = DELETION.findall(value)
+        if not deletions:
+            yield "text", "no [[deletion]]; mark the part to recall, e.g. 'Osteoporosis is a [[thinning of the bones]]'"
+        if any(not d.strip() for d in deletions):
+            yield "text", "an empty [[ ]] deletion; put the words to recall inside it"
+        if any("[[" in d for d in deletions) or "]]" in DELETION.sub("", value) or "[[" in DELETION.sub("", value):
+            yield "text", "unbalanced or nested [[ ]]; each deletion is one [[...]] pair, not nested"
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        for fact in facts:
+            fields = (to_cloze(fact.data["text"]),) + common(fact)
+            yield NoteSpec(self.key, fact.id, fact, fields, tags(fact, self.key))
+
+
+PATTERN = Cloze()

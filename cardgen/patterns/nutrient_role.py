@@ -1,0 +1,15 @@
+"""A nutrient's role in bone health."""
+
+from cardgen.patterns.base import Key
+from cardgen.patterns.shapes import AttributePattern
+
+PATTERN = AttributePattern(
+    key="nutrient_role",
+    name="cardgen: nutrient role",
+    help="what a nutrient does for bone; role -> nutrient only where no other nutrient shares the role",
+    subject=Key("nutrient", "text", help="the nutrient, e.g. 'Zinc'"),
+    attribute=Key("role", "text", help="its role as the document states it"),
+    forward="What role does {subject} play in bone health?",
+    reverse="Which nutrient: {attribute}?",
+    cue_prefix="Bone health",
+)

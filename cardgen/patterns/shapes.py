@@ -1,0 +1,167 @@
+"""Shapes that several patterns share; each pattern module fills one in with its words."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+from cardgen.patterns.base import (
+    EXTRA,
+    REVERSE,
+    SOURCE,
+    Field,
+    Key,
+    Template,
+    back,
+    common,
+    items,
+    norm,
+    tags,
+    text,
+)
+from cardgen.records import Fact, NoteSpec
+
+
+@dataclass(frozen=True)
+class AttributePattern:
+    """A subject and one attribute of it (a nutrient's role, a deficiency's effect).
+
+    The reverse card (attribute -> subject) exists only when no other fact of the pattern
+    gives the same attribute to another subject: a reverse card with several right
+    answers is the interference the deck must avoid.
+    """
+
+    key: str
+    name: str
+    help: str
+    subject: Key
+    attribute: Key
+    forward: str  # front prompt; {subject} is replaced by the subject field
+    reverse: str  # reverse prompt; {attribute} is replaced by the attribute field
+    cue_prefix: str
+    cloze: bool = False
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return (self.subject, self.attribute, Key("cue", "text", required=False, help="context that tells facts apart"))
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return (
+            Field(self.subject.name, self.subject.name.capitalize()),
+            Field(self.attribute.name, self.attribute.name.capitalize()),
+            Field("cue", "Cue"),
+            REVERSE,
+            EXTRA,
+            SOURCE,
+        )
+
+    @property
+    def templates(self) -> tuple[Template, ...]:
+        s = "{{" + self.subject.name.capitalize() + "}}"
+        a = "{{" + self.attribute.name.capitalize() + "}}"
+        cue = f'<div class="cue">{self.cue_prefix}{{{{#Cue}}}} · {{{{Cue}}}}{{{{/Cue}}}}</div>\n'
+        forward = cue + '<div class="prompt">' + self.forward.format(subject=f"<b>{s}</b>") + "</div>"
+        reverse = cue + '<div class="prompt">' + self.reverse.format(attribute=a) + "</div>"
+        return (
+            Template("forward", self.attribute.name.capitalize(), forward, back(a)),
+            Template("reverse", self.subject.name.capitalize(), "{{#Reverse}}\n" + reverse + "\n{{/Reverse}}", back(s)),
+        )
+
+    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
+        return ()
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        subjects: dict[str, set[str]] = defaultdict(set)
+        for fact in facts:
+            subjects[norm(fact.data[self.attribute.name])].add(norm(fact.data[self.subject.name]))
+        for fact in facts:
+            subject, attribute = fact.data[self.subject.name], fact.data[self.attribute.name]
+            unique = len(subjects[norm(attribute)]) == 1
+            yield NoteSpec(
+                self.key,
+                fact.id,
+                fact,
+                (text(subject), text(attribute), text(fact.data.get("cue") or ""), "y" if unique else "")
+                + common(fact),
+                tags(fact, self.key, subject),
+            )
+
+
+@dataclass(frozen=True)
+class ListPattern:
+    """A named group and its members in the document's order (foods rich in a nutrient).
+
+    One note per member, never one card for the whole list: the front shows the list with
+    that member blanked (an overlapping cloze). The reverse card (member -> group) exists
+    only when the member belongs to no other group of the pattern.
+    """
+
+    key: str
+    name: str
+    help: str
+    group: Key
+    members: Key
+    member_field: Field
+    list_cue: str  # the cue above the list; {group} and {document} are replaced
+    reverse: str  # reverse prompt; {member} is replaced
+    cloze: bool = False
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return (self.group, self.members, Key("cue", "text", required=False, help="context that tells lists apart"))
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return (
+            Field(self.group.name, self.group.name.capitalize()),
+            self.member_field,
+            Field("list", "List"),
+            Field("cue", "Cue"),
+            REVERSE,
+            EXTRA,
+            SOURCE,
+        )
+
+    @property
+    def templates(self) -> tuple[Template, ...]:
+        g = "{{" + self.group.name.capitalize() + "}}"
+        m = "{{" + self.member_field.name + "}}"
+        cue = self.list_cue.format(group=f"<b>{g}</b>", document="{{Cue}}")
+        front = f'<div class="cue">{cue}</div>\n<div class="prompt">{{{{List}}}}</div>'
+        reverse = (
+            '{{#Reverse}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
+            + self.reverse.format(member=f"<b>{m}</b>")
+            + "</div>\n{{/Reverse}}"
+        )
+        return (
+            Template("member", self.member_field.name, front, back(m)),
+            Template("group", self.group.name.capitalize(), reverse, back(g)),
+        )
+
+    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
+        return ()
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        groups: dict[str, set[str]] = defaultdict(set)
+        for fact in facts:
+            for item in items(fact, self.members.name):
+                groups[norm(item.text)].add(norm(fact.data[self.group.name]))
+        for fact in facts:
+            group = fact.data[self.group.name]
+            members = items(fact, self.members.name)
+            cue = text(fact.data.get("cue") or fact.document.short)
+            extra, source = common(fact)
+            for item in members:
+                listing = ", ".join(
+                    '<span class="blank">[…]</span>' if other is item else text(other.text) for other in members
+                )
+                unique = len(groups[norm(item.text)]) == 1
+                yield NoteSpec(
+                    self.key,
+                    f"{fact.id}/{item.id}",
+                    fact,
+                    (text(group), text(item.text), listing, cue, "y" if unique else "", extra, source),
+                    tags(fact, self.key, group),
+                )

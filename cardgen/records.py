@@ -1,0 +1,90 @@
+"""The typed records that flow from the source to the packages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+Mark = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document that facts cite."""
+
+    key: str
+    title: str
+    short: str
+    author: str
+    references: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A subdeck of one deck; its cards go to `<deck name>::<topic name>`."""
+
+    id: str
+    name: str
+    deck: str  # the id of the deck it belongs to
+    deck_name: str
+    deck_tag: str  # the root of its notes' tags
+
+    @property
+    def subdeck(self) -> str:
+        return f"{self.deck_name}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Deck:
+    """One `.apkg` package."""
+
+    id: str
+    name: str
+    tag: str
+    description: str
+    topics: tuple[Topic, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A member of a fact's list (a food, an exercise); its id keeps its notes' identity."""
+
+    id: str
+    text: str
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the source; `data` holds its pattern's own keys, already checked."""
+
+    id: str
+    pattern: str
+    topic: Topic
+    document: Document
+    ref: str | None
+    extra: str | None
+    data: Mapping[str, Any]
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Source:
+    """A whole, valid source."""
+
+    path: Path
+    documents: Mapping[str, Document]
+    decks: tuple[Deck, ...]
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """A note a pattern makes from a fact: field HTML keyed by field key, in model order."""
+
+    pattern: str
+    key: str  # unique within the pattern: the fact id, or `<fact id>/<item id>`
+    fact: Fact
+    fields: tuple[str, ...]
+    tags: tuple[str, ...] = field(default=())
