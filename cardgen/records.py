@@ -53,6 +53,7 @@ class Item:
     id: str
     text: str
     mark: Mark
+    reverse: bool = True  # False: never ask for the group from this member
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ DOCUMENT_KEYS = {"title": True, "short": True, "author": False, "file": False, "
 DECK_KEYS = {"id": True, "name": True, "tag": True, "description": True, "topics": True}
 TOPIC_KEYS = {"id": True, "name": True}
 FACT_KEYS = {"id": True, "pattern": True, "topic": True, "source": True, "ref": False, "extra": False}
-ITEM_KEYS = {"id": True, "text": True}
+ITEM_KEYS = {"id": True, "text": True, "reverse": False}
 
 
 class _Checker:
@@ -198,10 +198,16 @@ def _items(c: _Checker, value: Any, mark: Mark, what: str) -> list[Item] | None:
     result: list[Item] = []
     ids: dict[str, Mark] = {}
     for item, item_mark in zip(seq, seq.item_marks):
+        reverse = True
         if isinstance(item, Map):  # {id, text}: a renamed item keeps its old id
             if not c.keys(item, ITEM_KEYS, f"an item of {what}"):
                 continue
             item_id, item_text = c.ident(item, "id", f"an item of {what}"), c.text(item, "text", f"an item of {what}")
+            if "reverse" in item:
+                reverse = item["reverse"]
+                if not isinstance(reverse, bool):
+                    c.at(item.value_marks["reverse"], f"'reverse' of an item of {what} must be true or false")
+                    continue
         else:
             item_text = c.text_value(item, item_mark, f"an item of {what}")
             item_id = slug(item_text) if item_text is not None else None
@@ -211,13 +217,13 @@ def _items(c: _Checker, value: Any, mark: Mark, what: str) -> list[Item] | None:
             c.at(item_mark, f"'{item_text}' is listed twice in {what} (first at line {ids[item_id][0]}); remove one, or give each an id")
             continue
         ids[item_id] = item_mark
-        result.append(Item(item_id, item_text, item_mark))
+        result.append(Item(item_id, item_text, item_mark, reverse))
     return result
 
 
 def _fact(c: _Checker, node: Map, documents: dict[str, Document], topics: dict[str, Topic]) -> Fact | None:
-    fact_id = node.get("id") if isinstance(node.get("id"), str) else None
-    what = f"fact '{fact_id}'" if fact_id else "a fact"
+    raw_id = node.get("id")
+    what = f"fact '{raw_id}'" if isinstance(raw_id, str) and ID.match(raw_id) else "a fact"
     pattern_name = c.choice(node, "pattern", PATTERNS, what) if "pattern" in node else None
     pattern = PATTERNS.get(pattern_name or "")
     allowed = dict(FACT_KEYS)
@@ -245,10 +251,7 @@ def _fact(c: _Checker, node: Map, documents: dict[str, Document], topics: dict[s
         ok = ok and data[key.name] is not None
     if not ok:
         return None
-    fact = Fact(fact_id, pattern.key, topics[topic], documents[doc], ref, extra, data, node.mark)  # type: ignore[arg-type,index]
-    for key_name, message in pattern.check(fact):
-        c.at(node.value_marks.get(key_name, node.mark), f"{what}: {message}")
-    return fact
+    return Fact(fact_id, pattern.key, topics[topic], documents[doc], ref, extra, data, node.mark)  # type: ignore[arg-type,index]
 
 
 def _value(c: _Checker, node: Map, key: Key, what: str) -> Any:
@@ -272,6 +275,7 @@ def check(root: Map, path: Path) -> Source:
     documents = _documents(c, root) if "documents" in root else {}
     decks, topics = _decks(c, root) if "decks" in root else ([], {})
     facts: list[Fact] = []
+    nodes: dict[str, Map] = {}
     seen: dict[str, Mark] = {}
     node = c.sequence(root.get("facts"), root.value_marks.get("facts", root.mark), "'facts'") if "facts" in root else None
     for value, mark in zip(node or [], node.item_marks if node else []):
@@ -285,7 +289,12 @@ def check(root: Map, path: Path) -> Source:
             c.at(fact_node.value_marks["id"], f"fact id '{fact.id}' is used twice (first at line {seen[fact.id][0]}); ids are unique, rename one")
             continue
         seen[fact.id] = fact_node.value_marks["id"]
+        nodes[fact.id] = fact_node
         facts.append(fact)
+    for key, pattern in PATTERNS.items():
+        for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
+            node_of = nodes[fact.id]
+            c.at(node_of.value_marks.get(key_name, node_of.mark), f"fact '{fact.id}': {message}")
     used = {f.topic.deck for f in facts}
     for deck in decks:
         if deck.id not in used and not c.problems:

@@ -51,8 +51,8 @@ class Pattern(Protocol):
     templates: tuple[Template, ...]
     cloze: bool
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        """Problems no key type can express, as (key, message)."""
+    def check(self, facts: Sequence[Fact]) -> Iterable[tuple[Fact, str, str]]:
+        """Problems no key type can express, as (fact, key, message)."""
         ...
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
@@ -149,6 +149,24 @@ def tags(fact: Fact, pattern: str, *subjects: str) -> tuple[str, ...]:
 def norm(value: str) -> str:
     """How two answers are compared for uniqueness: case, spacing and punctuation folded."""
     return " ".join(re.sub(r"[^\w\s]", " ", value.lower()).split())
+
+
+# Words that say nothing about which food or exercise is meant.
+_FILLER = frozenset("a an and or of the in with to for on especially products product".split())
+
+
+def _stem(word: str) -> str:
+    """Crude, but the same on both sides: 'walking' and 'walk', 'oats' and 'oat' meet."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 3 and word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def words(value: str) -> frozenset[str]:
+    """The content words of a list member: 'Cooked Spinach' -> cooked, spinach."""
+    return frozenset(_stem(w) for w in norm(value).split() if w not in _FILLER)
 
 
 def items(fact: Fact, key: str) -> list[Item]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from cardgen.patterns.base import EXTRA, SOURCE, BACK_TAIL, Field, Key, Template, common, tags, text
 from cardgen.records import Fact, NoteSpec
@@ -38,15 +38,17 @@ class Cloze:
     templates: tuple[Template, ...] = (Template("cloze", "Cloze", FRONT, BACK),)
     cloze: bool = True
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        value = fact.data["text"]
-        deletions = DELETION.findall(value)
-        if not deletions:
-            yield "text", "no [[deletion]]; mark the part to recall, e.g. 'Osteoporosis is a [[thinning of the bones]]'"
-        if any(not d.strip() for d in deletions):
-            yield "text", "an empty [[ ]] deletion; put the words to recall inside it"
-        if any("[[" in d for d in deletions) or "]]" in DELETION.sub("", value) or "[[" in DELETION.sub("", value):
-            yield "text", "unbalanced or nested [[ ]]; each deletion is one [[...]] pair, not nested"
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
+        for fact in facts:
+            value = fact.data["text"]
+            deletions = DELETION.findall(value)
+            outside = DELETION.sub("", value)
+            if not deletions:
+                yield fact, "text", "no [[deletion]]; mark the part to recall, e.g. 'Osteoporosis is a [[thinning of the bones]]'"
+            if any(not d.strip() for d in deletions):
+                yield fact, "text", "an empty [[ ]] deletion; put the words to recall inside it"
+            if any("[[" in d for d in deletions) or "]]" in outside or "[[" in outside:
+                yield fact, "text", "unbalanced or nested [[ ]]; each deletion is one [[...]] pair, not nested"
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
         for fact in facts:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from cardgen.patterns.base import EXTRA, SOURCE, Field, Key, Template, back, common, tags, text
 from cardgen.records import Fact, NoteSpec
@@ -24,8 +24,8 @@ class Concept:
     )
     cloze: bool = False
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        return ()
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
+        return iter(())
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
         for fact in facts:

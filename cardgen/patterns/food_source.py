@@ -10,6 +10,6 @@ PATTERN = ListPattern(
     group=Key("nutrient", "text", help="the nutrient, e.g. 'Calcium'"),
     members=Key("foods", "list", help="every food the document lists, in its order"),
     member_field=Field("food", "Food"),
-    list_cue="Foods rich in {group} ({document})",
-    reverse="{member} is listed as a rich source of which bone nutrient?",
+    list_cue="Sources of {group} ({document})",
+    reverse="{member}: listed as a source of which bone nutrient?",
 )

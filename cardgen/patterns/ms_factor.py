@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from cardgen.patterns.base import EXTRA, SOURCE, Field, Key, Template, back, common, tags, text
 from cardgen.records import Fact, NoteSpec
@@ -27,8 +27,8 @@ class MsFactor:
     templates: tuple[Template, ...] = (Template("card", "Explanation", FRONT, back("{{Explanation}}")),)
     cloze: bool = False
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        return ()
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
+        return iter(())
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
         for fact in facts:

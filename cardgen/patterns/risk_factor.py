@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from cardgen.patterns.base import EXTRA, SOURCE, Field, Key, Template, back, common, tags, text
 from cardgen.records import Fact, NoteSpec
@@ -38,9 +38,10 @@ class RiskFactor:
     )
     cloze: bool = False
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        if fact.data.get("action") and not fact.data["modifiable"]:
-            yield "action", "an action is given for a factor that is not modifiable; set modifiable: true or drop the action"
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
+        for fact in facts:
+            if fact.data.get("action") and not fact.data["modifiable"]:
+                yield fact, "action", "an action is given for a factor that is not modifiable; set modifiable: true or drop the action"
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
         for fact in facts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from cardgen.patterns.base import (
     EXTRA,
@@ -17,6 +17,7 @@ from cardgen.patterns.base import (
     common,
     items,
     norm,
+    words,
     tags,
     text,
 )
@@ -27,9 +28,10 @@ from cardgen.records import Fact, NoteSpec
 class AttributePattern:
     """A subject and one attribute of it (a nutrient's role, a deficiency's effect).
 
-    The reverse card (attribute -> subject) exists only when no other fact of the pattern
-    gives the same attribute to another subject: a reverse card with several right
-    answers is the interference the deck must avoid.
+    The reverse card (attribute -> subject) is made only where the maintainer asks for it
+    with `reverse: true`, and validation refuses it when another subject has the same
+    attribute: a reverse card with several right answers is the interference the deck
+    must avoid, and whether two wordings mean the same is a judgement, not a string match.
     """
 
     key: str
@@ -44,7 +46,12 @@ class AttributePattern:
 
     @property
     def keys(self) -> tuple[Key, ...]:
-        return (self.subject, self.attribute, Key("cue", "text", required=False, help="context that tells facts apart"))
+        return (
+            self.subject,
+            self.attribute,
+            Key("cue", "text", required=False, help="context that tells facts apart"),
+            Key("reverse", "bool", required=False, help="also ask for the subject; only where no other has it"),
+        )
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -69,16 +76,22 @@ class AttributePattern:
             Template("reverse", self.subject.name.capitalize(), "{{#Reverse}}\n" + reverse + "\n{{/Reverse}}", back(s)),
         )
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        return ()
-
-    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
         subjects: dict[str, set[str]] = defaultdict(set)
         for fact in facts:
             subjects[norm(fact.data[self.attribute.name])].add(norm(fact.data[self.subject.name]))
         for fact in facts:
+            others = subjects[norm(fact.data[self.attribute.name])] - {norm(fact.data[self.subject.name])}
+            if fact.data.get("reverse") and others:
+                yield fact, "reverse", (
+                    f"reverse card asked for, but {self.attribute.name} is the same for {', '.join(sorted(others))}; "
+                    "remove 'reverse: true'"
+                )
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        for fact in facts:
             subject, attribute = fact.data[self.subject.name], fact.data[self.attribute.name]
-            unique = len(subjects[norm(attribute)]) == 1
+            unique = bool(fact.data.get("reverse"))
             yield NoteSpec(
                 self.key,
                 fact.id,
@@ -95,7 +108,10 @@ class ListPattern:
 
     One note per member, never one card for the whole list: the front shows the list with
     that member blanked (an overlapping cloze). The reverse card (member -> group) exists
-    only when the member belongs to no other group of the pattern.
+    only when no member or name of another group shares a word with it: "Cooked Spinach"
+    is not unique while "Spinach" stands in another list, nor "strength training" beside
+    "Exercise to improve strength". Cautious by design: a missing reverse card costs
+    little, a reverse card with two right answers teaches confusion.
     """
 
     key: str
@@ -140,14 +156,18 @@ class ListPattern:
             Template("group", self.group.name.capitalize(), reverse, back(g)),
         )
 
-    def check(self, fact: Fact) -> Iterable[tuple[str, str]]:
-        return ()
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
+        return iter(())
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
-        groups: dict[str, set[str]] = defaultdict(set)
+        groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
         for fact in facts:
+            group = norm(fact.data[self.group.name])
+            for word in words(fact.data[self.group.name]):
+                groups[word].add(group)
             for item in items(fact, self.members.name):
-                groups[norm(item.text)].add(norm(fact.data[self.group.name]))
+                for word in words(item.text):
+                    groups[word].add(group)
         for fact in facts:
             group = fact.data[self.group.name]
             members = items(fact, self.members.name)
@@ -157,7 +177,7 @@ class ListPattern:
                 listing = ", ".join(
                     '<span class="blank">[…]</span>' if other is item else text(other.text) for other in members
                 )
-                unique = len(groups[norm(item.text)]) == 1
+                unique = item.reverse and all(groups[w] == {norm(group)} for w in words(item.text))
                 yield NoteSpec(
                     self.key,
                     f"{fact.id}/{item.id}",

@@ -1,0 +1,102 @@
+"""The identity design: what a learner's collection matches on must never drift."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from cardgen import identity, package
+from cardgen.identity import LOCK_NAME
+from cardgen.patterns import PATTERNS
+from conftest import build
+
+
+def lock_of(out: Path) -> dict:
+    return json.loads((out / LOCK_NAME).read_text())
+
+
+def test_note_type_ids_are_the_published_ones() -> None:
+    # Changing one of these forks every learner's note type: this list only ever grows.
+    assert dict(identity.MODEL_IDS) == {
+        "concept": 1_735_689_600_001,
+        "cloze": 1_735_689_600_002,
+        "nutrient_role": 1_735_689_600_003,
+        "deficiency": 1_735_689_600_004,
+        "food_source": 1_735_689_600_005,
+        "exercise": 1_735_689_600_006,
+        "risk_factor": 1_735_689_600_007,
+        "ms_factor": 1_735_689_600_008,
+    }
+    assert set(identity.MODEL_IDS) == set(PATTERNS)
+
+
+def test_field_and_template_ids_are_fixed_distinct_and_independent_of_names() -> None:
+    ids = []
+    for pattern in PATTERNS.values():
+        m = package.model(pattern)
+        ids += [f["id"] for f in m.fields] + [t["id"] for t in m.templates]
+    assert len(ids) == len(set(ids))
+    assert all(0 < i < 2**53 for i in ids)
+    assert identity.field_id("concept", "prompt") == 1838195239881191
+    assert identity.template_id("concept", "card") == 3507300303080205
+
+
+def test_guid_comes_from_pattern_and_fact_id_not_text(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    before = package.contents((out / "bones.apkg").read_bytes())["notes"]
+    small.write_text(small.read_text().replace("Our vital organs", "Our vital organs, as the article says"))
+    build(small, out)
+    after = package.contents((out / "bones.apkg").read_bytes())["notes"]
+    assert [n[:3] for n in before] == [n[:3] for n in after]  # guid, note id, note type
+    changed = [(b, a) for b, a in zip(before, after) if b != a]
+    assert len(changed) == 1
+    assert changed[0][0][0] == identity.note_guid("concept", "bones-protect")
+
+
+def test_mods_move_only_with_content_strictly_forward_and_never_to_the_future(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    first = lock_of(out)
+    entries = [*first["notes"].values(), *first["note_types"].values()]
+    assert all(0 < e["mod"] <= time.time() for e in entries)
+    ids = [e["id"] for e in first["notes"].values()] + [c for e in first["notes"].values() for c in e["cards"].values()]
+    assert len(ids) == len(set(ids)) and all(0 < i <= time.time() * 1000 for i in ids)
+
+    build(small, out)  # same source, at once: nothing moves
+    assert lock_of(out) == first
+
+    small.write_text(small.read_text().replace("Our vital organs", "Our vital organs!"))
+    build(small, out)
+    second = lock_of(out)
+    key = "concept:bones-protect"
+    assert second["notes"][key]["mod"] > first["notes"][key]["mod"]
+    assert second["notes"][key]["mod"] <= time.time()
+    assert second["notes"][key]["id"] == first["notes"][key]["id"]
+    assert {k: v for k, v in second["notes"].items() if k != key} == {
+        k: v for k, v in first["notes"].items() if k != key
+    }
+
+
+def test_source_date_epoch_stamps_new_notes(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    out = tmp_path / "decks"
+    build(small, out)
+    lock = lock_of(out)
+    assert {e["mod"] for e in lock["notes"].values()} == {1767225600}
+    assert max(c for e in lock["notes"].values() for c in [e["id"], *e["cards"].values()]) <= 1767225600 * 1000
+
+
+def test_a_damaged_lock_is_refused_not_replaced(small: Path, tmp_path: Path) -> None:
+    from conftest import run
+
+    out = tmp_path / "decks"
+    build(small, out)
+    (out / LOCK_NAME).write_text("{ not json")
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    assert "the lock is damaged" in result.output and "restore it from version control" in result.output
+    assert (out / LOCK_NAME).read_text() == "{ not json"

@@ -1,0 +1,110 @@
+"""Bad input: a clear FILE:LINE:COL message for each problem, exit 1, nothing written."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, build, run
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+LOCATED = re.compile(r"^(?:Error: )?(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$", re.M)
+
+
+def expectations(path: Path) -> list[str]:
+    head = path.read_bytes().split(b"\n")
+    return [line[len(b"# expect: "):].decode() for line in head if line.startswith(b"# expect: ")]
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_each_invalid_source_is_reported_at_its_line_and_column(path: Path) -> None:
+    expected = expectations(path)
+    assert expected, f"{path.name} says nothing about what it expects"
+    result = run("validate", "--source", path)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    located = [m.groupdict() for m in LOCATED.finditer(result.output)]
+    assert located, result.output
+    for want in expected:
+        hits = [m for m in located if want in m["message"]]
+        assert hits, f"no message says {want!r}:\n{result.output}"
+        assert all(m["file"] == str(path) and int(m["line"]) >= 1 and int(m["col"]) >= 1 for m in hits)
+
+
+@pytest.mark.parametrize(
+    ("defect", "line", "column", "words"),
+    [
+        ("unknown-key", 37, 5, "did you mean 'prompt'?"),
+        ("duplicate-key", 39, 5, "(first at line 38); keep one"),
+        ("control-character", 38, 13, "control character U+001F; delete it"),
+        ("not-utf8", 38, 24, "byte 0xe9 is not UTF-8"),
+        ("python-tag", 38, 13, "is not allowed"),
+    ],
+)
+def test_messages_point_at_the_exact_place(defect: str, line: int, column: int, words: str) -> None:
+    path = FIXTURES / "invalid" / f"{defect}.yaml"
+    result = run("validate", "--source", path)
+    assert result.exit_code == 1
+    assert f"{path}:{line}:{column}: " in result.output
+    assert words in result.output
+
+
+def test_all_problems_are_reported_in_one_run(small: Path) -> None:
+    text = small.read_text()
+    text = text.replace("    answer: \"Our vital organs\"", "    answr: \"Our vital organs\"")
+    text = text.replace("  - id: vitamin-k-role", "  - id: zinc-role")
+    text = text.replace("    modifiable: false", "    modifiable: 0")
+    small.write_text(text)
+    result = run("validate", "--source", small)
+    assert result.exit_code == 1
+    assert "did you mean 'answer'?" in result.output
+    assert "fact id 'zinc-role' is used twice" in result.output
+    assert "must be true or false, not a number" in result.output
+    assert "4 problems found" in result.output  # the missing 'answer' is reported too
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "empty"])
+def test_unreadable_sources_are_named(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "source.yaml"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "empty":
+        path.write_text("")
+    result = run("validate", "--source", path)
+    assert result.exit_code == 1
+    assert f"{path}:1:1: " in result.output
+    assert {"missing": "no such file", "directory": "is a directory", "empty": "the file is empty"}[kind] in result.output
+
+
+def test_a_bad_source_writes_nothing_and_leaves_the_previous_decks(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    shutil.copy(FIXTURES / "invalid" / "duplicate-id.yaml", small)
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    assert "nothing was written" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path: Path) -> None:
+    from engine import import_package, open_collection
+
+    text = small.read_text().replace(
+        'answer: "Our vital organs"', 'answer: "<script>x()</script> <b>b</b> & {{Front}} {{c1::x}}"'
+    )
+    small.write_text(text)
+    out = tmp_path / "decks"
+    build(small, out)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, out / "bones.apkg")
+        (note_id,) = col.find_notes('"prompt:Bone health: what do bones protect?"')
+        answer = col.get_note(note_id).cards()[0].answer()
+        assert "&lt;script&gt;x()&lt;/script&gt; &lt;b&gt;b&lt;/b&gt; &amp; &#123;&#123;Front&#125;&#125;" in answer
+        assert "<script>" not in answer and "<b>b</b>" not in answer
+    finally:
+        col.close()
