@@ -142,9 +142,11 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
             pass
         changed[name] = data
     temps: dict[str, str] = {}
+    target = out
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, data in changed.items():
+            target = out / name
             fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
             temps[name] = temp
             with os.fdopen(fd, "wb") as handle:
@@ -153,10 +155,11 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
                 os.fsync(handle.fileno())
             os.chmod(temp, 0o644)
         for name in sorted(temps, key=lambda n: n == identity.LOCK_NAME):
-            os.replace(temps.pop(name), out / name)
+            target = out / name
+            os.replace(temps[name], target)
+            del temps[name]
     except OSError as exc:
-        where = exc.filename or out
-        raise OutputError(f"{where}: cannot write ({exc.strerror}); the previous decks are unchanged") from None
+        raise OutputError(f"{target}: cannot write ({exc.strerror}); the previous decks are unchanged") from None
     finally:
         for temp in temps.values():
             try:

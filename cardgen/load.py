@@ -57,7 +57,7 @@ class Seq(list[Any]):
         self.item_marks: list[Mark] = []
 
 
-def _mark(m: yaml.Mark | None) -> Mark:
+def _mark(m: Any) -> Mark:  # yaml.Mark, or libyaml's own
     return (m.line + 1, m.column + 1) if m is not None else (1, 1)
 
 

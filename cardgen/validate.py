@@ -67,11 +67,11 @@ class _Checker:
             return None
         return self.text_value(node[key], node.value_marks[key], f"'{key}' of {what}")
 
-    def text_value(self, value: Any, mark: Mark, what: str) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.at(mark, f"{what} must be text, not {_kind(value)}; write it as a plain or quoted string")
+    def text_value(self, raw: Any, mark: Mark, what: str) -> str | None:
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+            self.at(mark, f"{what} must be text, not {_kind(raw)}; write it as a plain or quoted string")
             return None
-        value = str(value)
+        value = str(raw)  # a number where text is expected is still the maintainer's text
         if not value.strip():
             self.at(mark, f"{what} is empty; write the text or remove the key")
             return None

@@ -43,13 +43,30 @@ class Template:
 class Pattern(Protocol):
     """A fact pattern: the keys its facts carry and the note type its notes use."""
 
-    key: str  # stable: the `pattern:` value in the source and part of every id
-    name: str  # the note type's name in Anki
-    help: str
-    keys: tuple[Key, ...]
-    fields: tuple[Field, ...]
-    templates: tuple[Template, ...]
-    cloze: bool
+    @property
+    def key(self) -> str:
+        """Stable forever: the `pattern:` value in the source and part of every id."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """The note type's name in Anki; may change, the id keeps it in place."""
+        ...
+
+    @property
+    def help(self) -> str: ...
+
+    @property
+    def keys(self) -> tuple[Key, ...]: ...
+
+    @property
+    def fields(self) -> tuple[Field, ...]: ...
+
+    @property
+    def templates(self) -> tuple[Template, ...]: ...
+
+    @property
+    def cloze(self) -> bool: ...
 
     def check(self, facts: Sequence[Fact]) -> Iterable[tuple[Fact, str, str]]:
         """Problems no key type can express, as (fact, key, message)."""
