@@ -1,0 +1,61 @@
+"""Writing: atomic, clean, and nothing left behind on a real file system."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import build, run
+
+
+def test_a_build_leaves_no_temporary_file_anywhere(small: Path, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "decks"
+    env = {**os.environ, "TMPDIR": str(temp)}
+    for _ in range(2):  # a fresh build and a rebuild over it
+        subprocess.run(
+            [sys.executable, "-m", "cardgen", "build", "--source", str(small), "--out", str(out)],
+            env=env, check=True, capture_output=True,
+        )
+    assert list(temp.iterdir()) == []
+    assert sorted(p.name for p in out.iterdir()) == ["b12.apkg", "bones.apkg", "cardgen.lock.json"]
+
+
+def test_an_unchanged_rebuild_touches_nothing(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    result = build(small, out)
+    assert "nothing changed" in result.output
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
+
+
+def test_an_out_dir_that_cannot_be_made_is_a_clear_error(small: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "decks"
+    blocker.write_text("a file where the out dir should be")
+    result = run("build", "--source", small, "--out", blocker / "sub")
+    assert result.exit_code == 1
+    assert f"{blocker / 'sub'}" in result.output and "Not a directory" in result.output
+    assert "Traceback" not in result.output
+    assert blocker.read_text() == "a file where the out dir should be"
+
+
+def test_a_failed_write_keeps_the_previous_files_and_leaves_no_temp_file(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    # A package's place is taken by a directory: all files are written to temp files
+    # first, the first rename fails, and nothing else may have been replaced.
+    text = small.read_text()
+    small.write_text(text.replace("Our vital organs", "Our vital organs (edited)").replace("osteoblasts]]", "osteoblasts]] (edited)"))
+    (out / "bones.apkg").unlink()
+    (out / "bones.apkg").mkdir()
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    assert "bones.apkg: cannot write" in result.output and "previous decks are unchanged" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["b12.apkg", "bones.apkg", "cardgen.lock.json"]
+    assert (out / "b12.apkg").read_bytes() == before["b12.apkg"]
+    assert (out / "cardgen.lock.json").read_bytes() == before["cardgen.lock.json"]
