@@ -86,6 +86,25 @@ def build(source: Path, out: Path, check: bool) -> None:
 
 
 @cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the source format.
+
+    Point an editor at it for completion and checking as you type: the first line of
+    source.yaml names it for the YAML language server (VS Code, Neovim, JetBrains).
+
+    \b
+    Example:
+      cardgen schema > docs/source.schema.json
+      # yaml-language-server: $schema=docs/source.schema.json
+    """
+    import json
+
+    from cardgen.schema import source_schema
+
+    click.echo(json.dumps(source_schema(), indent=2))
+
+
+@cli.command()
 @SOURCE
 def validate(source: Path) -> None:
     """Check the source and report every problem found, as FILE:LINE:COL: message.

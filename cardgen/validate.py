@@ -1,107 +1,40 @@
-"""Check the loaded source against the format and turn it into typed records.
+"""Check the loaded source and turn it into typed records.
 
-Every problem is collected, never just the first, each at the line and column of the
-value (or key) at fault and with what to do about it.
+Structure (keys, types, required values) is checked against the published JSON Schema;
+what a schema cannot say is checked here: ids unique, references that resolve, control
+characters, each pattern's own rules. Every problem is collected, never just the first,
+each at the line and column of the value or key at fault, with what to do about it.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterator
+
+import jsonschema
 
 from cardgen.errors import Problem, SourceError
 from cardgen.load import CONTROL_CHARS, Map, Seq, load
 from cardgen.patterns import PATTERNS
-from cardgen.patterns.base import Key, slug
+from cardgen.patterns.base import slug
 from cardgen.records import Deck, Document, Fact, Item, Mark, Source, Topic
+from cardgen.schema import FORMAT, ID_PATTERN, MAX_TEXT, TAG_PATTERN, source_schema
 
-FORMAT = 1
-ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
-TAG = re.compile(r"^[A-Za-z0-9_-]+(::[A-Za-z0-9_-]+)*$")
-MAX_TEXT = 2000  # characters in one value: a card, not a chapter
-
-TOP_KEYS = ("format", "documents", "decks", "facts")
-DOCUMENT_KEYS = {"title": True, "short": True, "author": False, "file": False, "references": False}
-DECK_KEYS = {"id": True, "name": True, "tag": True, "description": True, "topics": True}
-TOPIC_KEYS = {"id": True, "name": True}
-FACT_KEYS = {"id": True, "pattern": True, "topic": True, "source": True, "ref": False, "extra": False}
-ITEM_KEYS = {"id": True, "text": True, "reverse": False}
+Path_ = tuple[str | int, ...]
 
 
-class _Checker:
-    def __init__(self, path: Path) -> None:
-        self.file = str(path)
-        self.problems: list[Problem] = []
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(source_schema())
 
-    def at(self, mark: Mark, message: str) -> None:
-        self.problems.append(Problem(self.file, mark[0], mark[1], message))
 
-    def keys(self, node: Map, allowed: dict[str, bool], what: str, unknown: bool = True) -> bool:
-        """Report unknown and missing keys; True when every required key is there."""
-        for key in node:
-            if unknown and key not in allowed:
-                close = difflib.get_close_matches(key, list(allowed), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
-                self.at(node.key_marks[key], f"unknown key '{key}' in {what}; {hint}")
-        missing = [k for k, required in allowed.items() if required and k not in node]
-        for key in missing:
-            self.at(node.mark, f"{what} has no '{key}'; add it")
-        return not missing
-
-    def mapping(self, value: Any, mark: Mark, what: str) -> Map | None:
-        if isinstance(value, Map):
-            return value
-        self.at(mark, f"{what} must be a mapping (key: value lines), not {_kind(value)}")
-        return None
-
-    def sequence(self, value: Any, mark: Mark, what: str) -> Seq | None:
-        if isinstance(value, Seq):
-            return value
-        self.at(mark, f"{what} must be a list ('- ' items), not {_kind(value)}")
-        return None
-
-    def text(self, node: Map, key: str, what: str) -> str | None:
-        if key not in node:
-            return None
-        return self.text_value(node[key], node.value_marks[key], f"'{key}' of {what}")
-
-    def text_value(self, raw: Any, mark: Mark, what: str) -> str | None:
-        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-            self.at(mark, f"{what} must be text, not {_kind(raw)}; write it as a plain or quoted string")
-            return None
-        value = str(raw)  # a number where text is expected is still the maintainer's text
-        if not value.strip():
-            self.at(mark, f"{what} is empty; write the text or remove the key")
-            return None
-        if len(value) > MAX_TEXT:
-            self.at(mark, f"{what} is {len(value)} characters; a card value holds at most {MAX_TEXT}, split it")
-            return None
-        bad = CONTROL_CHARS.search(value)
-        if bad:
-            self.at(mark, f"{what} holds control character U+{ord(bad.group()):04X}; delete it")
-            return None
-        return value.strip()
-
-    def ident(self, node: Map, key: str, what: str) -> str | None:
-        value = self.text(node, key, what)
-        if value is not None and not ID.match(value):
-            self.at(node.value_marks[key], f"'{key}' of {what} is '{value}'; use a-z, 0-9, '-' and '.', e.g. '{slug(value)}'")
-            return None
-        return value
-
-    def choice(self, node: Map, key: str, options: Iterable[str], what: str) -> str | None:
-        value = self.text(node, key, what)
-        if value is None:
-            return None
-        options = list(options)
-        if value not in options:
-            close = difflib.get_close_matches(value, options, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(options)}"
-            self.at(node.value_marks[key], f"{what} names {key} '{value}', which does not exist; {hint}")
-            return None
-        return value
+def _hint(value: str, options: Any) -> str:
+    options = sorted(str(o) for o in options)
+    close = difflib.get_close_matches(value, options, n=1)
+    return f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(options)}"
 
 
 def _kind(value: Any) -> str:
@@ -109,200 +42,248 @@ def _kind(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true/false"
-    if isinstance(value, Map):
+    if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, Seq):
+    if isinstance(value, list):
         return "a list"
     if isinstance(value, (int, float)):
         return "a number"
     return "text"
 
 
-def _documents(c: _Checker, root: Map) -> dict[str, Document]:
-    node = c.mapping(root.get("documents"), root.value_marks.get("documents", root.mark), "'documents'")
-    result: dict[str, Document] = {}
-    if node is None:
-        return result
-    for key, value in node.items():
-        what = f"document '{key}'"
-        if not ID.match(key):
-            c.at(node.key_marks[key], f"document key '{key}'; use a-z, 0-9, '-' and '.'")
-        doc = c.mapping(value, node.value_marks[key], what)
-        if doc is None or not c.keys(doc, DOCUMENT_KEYS, what):
-            continue
-        title, short = c.text(doc, "title", what), c.text(doc, "short", what)
-        author = c.text(doc, "author", what) if "author" in doc else ""
-        c.text(doc, "file", what)
-        references: dict[str, str] = {}
-        if "references" in doc:
-            refs = c.mapping(doc["references"], doc.value_marks["references"], f"'references' of {what}")
-            for ref, ref_text in (refs or {}).items():
-                checked = c.text_value(ref_text, refs.value_marks[ref], f"reference '{ref}'") if refs else None
-                if checked is not None:
-                    references[ref] = checked
-        if title is not None and short is not None and author is not None:
-            result[key] = Document(key, title, short, author, references)
-    return result
+_EXPECTED = {"string": "text", "boolean": "true or false", "array": "a list ('- ' items)", "object": "a mapping (key: value lines)"}
 
 
-def _decks(c: _Checker, root: Map) -> tuple[list[Deck], dict[str, Topic]]:
-    decks: list[Deck] = []
-    topics: dict[str, Topic] = {}
-    seen: dict[str, Mark] = {}
-    node = c.sequence(root.get("decks"), root.value_marks.get("decks", root.mark), "'decks'")
-    for value, mark in zip(node or [], node.item_marks if node else []):
-        deck = c.mapping(value, mark, "a deck")
-        if deck is None or not c.keys(deck, DECK_KEYS, "a deck"):
-            continue
-        deck_id = c.ident(deck, "id", "a deck")
-        what = f"deck '{deck_id}'"
-        name, tag = c.text(deck, "name", what), c.text(deck, "tag", what)
-        description = c.text(deck, "description", what)
-        if tag is not None and not TAG.match(tag):
-            c.at(deck.value_marks["tag"], f"tag '{tag}' of {what}; use letters, digits, '_' and '-' (no spaces)")
-            tag = None
-        if deck_id is not None and deck_id in seen:
-            c.at(deck.value_marks["id"], f"deck id '{deck_id}' is used twice (first at line {seen[deck_id][0]}); rename one")
-            deck_id = None
-        if deck_id is not None:
-            seen[deck_id] = deck.value_marks["id"]
-        deck_topics: list[Topic] = []
-        topic_list = c.sequence(deck["topics"], deck.value_marks["topics"], f"'topics' of {what}")
-        for tvalue, tmark in zip(topic_list or [], topic_list.item_marks if topic_list else []):
-            topic = c.mapping(tvalue, tmark, "a topic")
-            if topic is None or not c.keys(topic, TOPIC_KEYS, "a topic"):
-                continue
-            topic_id, topic_name = c.ident(topic, "id", "a topic"), c.text(topic, "name", "a topic")
-            if topic_id is not None and topic_id in topics:
-                c.at(topic.value_marks["id"], f"topic id '{topic_id}' is used twice; topic ids are unique across decks")
-            elif None not in (topic_id, topic_name, deck_id, name, tag):
-                t = Topic(topic_id, topic_name, deck_id, name, tag)  # type: ignore[arg-type]
-                topics[t.id] = t
-                deck_topics.append(t)
-        if topic_list is not None and not topic_list:
-            c.at(deck.value_marks["topics"], f"{what} has no topics; add at least one")
-        if None not in (deck_id, name, tag, description):
-            decks.append(Deck(deck_id, name, tag, description, tuple(deck_topics)))  # type: ignore[arg-type]
-    if node is not None and not node:
-        c.at(node.mark, "'decks' is empty; declare at least one deck")
-    return decks, topics
+class _Places:
+    """Where each value of the loaded tree stands, and what to call it in a message."""
 
+    def __init__(self, root: Map) -> None:
+        self.root = root
 
-def _items(c: _Checker, value: Any, mark: Mark, what: str) -> list[Item] | None:
-    seq = c.sequence(value, mark, what)
-    if seq is None:
-        return None
-    if not seq:
-        c.at(mark, f"{what} is empty; list at least one item")
-        return None
-    result: list[Item] = []
-    ids: dict[str, Mark] = {}
-    for item, item_mark in zip(seq, seq.item_marks):
-        reverse = True
-        if isinstance(item, Map):  # {id, text}: a renamed item keeps its old id
-            if not c.keys(item, ITEM_KEYS, f"an item of {what}"):
-                continue
-            item_id, item_text = c.ident(item, "id", f"an item of {what}"), c.text(item, "text", f"an item of {what}")
-            if "reverse" in item:
-                reverse = item["reverse"]
-                if not isinstance(reverse, bool):
-                    c.at(item.value_marks["reverse"], f"'reverse' of an item of {what} must be true or false")
-                    continue
+    def node(self, path: Path_) -> Any:
+        node: Any = self.root
+        for step in path:
+            node = node[step]
+        return node
+
+    def mark(self, path: Path_) -> Mark:
+        if not path:
+            return self.root.mark
+        parent = self.node(path[:-1])
+        if isinstance(parent, Map):
+            return parent.value_marks.get(str(path[-1]), parent.mark)
+        if isinstance(parent, Seq):
+            return parent.item_marks[int(path[-1])]
+        return (1, 1)
+
+    def key_mark(self, path: Path_, key: str) -> Mark:
+        node = self.node(path)
+        return node.key_marks.get(key, node.mark) if isinstance(node, Map) else self.mark(path)
+
+    def name(self, path: Path_) -> str:
+        """'fact 'zinc-role'', ''role' of fact 'zinc-role'', 'a topic of deck 'x''."""
+        if not path:
+            return "the source"
+        head = path[0]
+        if head in ("facts", "decks") and len(path) >= 2:
+            node = self.node(path[:2])
+            raw = node.get("id") if isinstance(node, Map) else None
+            noun = "fact" if head == "facts" else "deck"
+            owner = f"{noun} '{raw}'" if isinstance(raw, str) and re.match(ID_PATTERN, raw) else f"a {noun}"
+            rest = path[2:]
+        elif head == "documents" and len(path) >= 2:
+            owner, rest = f"document '{path[1]}'", path[2:]
         else:
-            item_text = c.text_value(item, item_mark, f"an item of {what}")
-            item_id = slug(item_text) if item_text is not None else None
-        if item_id is None or item_text is None:
-            continue
-        if item_id in ids:
-            c.at(item_mark, f"'{item_text}' is listed twice in {what} (first at line {ids[item_id][0]}); remove one, or give each an id")
-            continue
-        ids[item_id] = item_mark
-        result.append(Item(item_id, item_text, item_mark, reverse))
-    return result
+            return f"'{head}'" + "".join(f"[{p}]" for p in path[1:])
+        if not rest:
+            return owner
+        if rest[0] == "topics" and len(rest) >= 2:
+            owner = f"a topic of {owner}"
+            rest = rest[2:]
+            return f"'{rest[0]}' of {owner}" if rest else owner
+        if len(rest) >= 2 and isinstance(rest[1], int):
+            return f"an item of '{rest[0]}' of {owner}" + (f" ('{rest[2]}')" if len(rest) > 2 else "")
+        return f"'{rest[0]}' of {owner}"
 
 
-def _fact(c: _Checker, node: Map, documents: dict[str, Document], topics: dict[str, Topic]) -> Fact | None:
-    raw_id = node.get("id")
-    what = f"fact '{raw_id}'" if isinstance(raw_id, str) and ID.match(raw_id) else "a fact"
-    pattern_name = c.choice(node, "pattern", PATTERNS, what) if "pattern" in node else None
-    pattern = PATTERNS.get(pattern_name or "")
-    allowed = dict(FACT_KEYS)
-    if pattern is not None:
-        allowed.update({k.name: k.required for k in pattern.keys})
-    # With an unknown pattern, its own keys cannot be told from typos: report only what is missing.
-    complete = c.keys(node, allowed, what, unknown=pattern is not None) and pattern is not None
-    fact_id = c.ident(node, "id", what)
-    topic = c.choice(node, "topic", topics, what) if "topic" in node else None
-    doc = c.choice(node, "source", documents, what) if "source" in node else None
-    ref = None
-    if "ref" in node and doc is not None:
-        ref = c.choice(node, "ref", documents[doc].references, f"{what} (document '{doc}')")
-        if ref is None:
-            return None
-    extra = c.text(node, "extra", what)
-    if pattern is None or not complete or None in (fact_id, topic, doc) or ("extra" in node and extra is None):
-        return None
-    data: dict[str, Any] = {}
-    ok = True
-    for key in pattern.keys:
-        if key.name not in node:
-            continue
-        data[key.name] = _value(c, node, key, what)
-        ok = ok and data[key.name] is not None
-    if not ok:
-        return None
-    return Fact(fact_id, pattern.key, topics[topic], documents[doc], ref, extra, data, node.mark)  # type: ignore[arg-type,index]
+def _explain(error: jsonschema.ValidationError, places: _Places, file: str) -> Problem:
+    path: Path_ = tuple(error.absolute_path)
+    what, kind = places.name(path), error.validator
+    value: Any = error.instance
+    schema: Any = error.schema
+    at = places.mark(path)
+    if kind == "required":
+        missing = re.match(r"'(.+)' is a required property", error.message)
+        key = missing.group(1) if missing else "?"
+        message = f"{what} has no '{key}'; add it"
+    elif kind == "enum" and "propertyNames" in error.schema_path:
+        at = places.key_mark(path, str(value))
+        message = f"unknown key '{value}' in {what}; {_hint(str(value), error.validator_value)}"
+    elif kind == "additionalProperties":
+        allowed = schema.get("properties", {})
+        extra = [k for k in value if k not in allowed]
+        key = extra[0] if extra else "?"
+        at = places.key_mark(path, key)
+        message = f"unknown key '{key}' in {what}; {_hint(key, allowed)}"
+    elif kind == "enum":
+        message = f"{what} is '{value}', which does not exist; {_hint(str(value), error.validator_value)}"
+    elif kind == "type":
+        message = f"{what} must be {_EXPECTED.get(str(error.validator_value), error.validator_value)}, not {_kind(value)}"
+    elif kind == "pattern" and error.validator_value == ID_PATTERN:
+        message = f"{what} is '{value}'; use a-z, 0-9, '-' and '.', e.g. '{slug(str(value))}'"
+    elif kind == "pattern" and error.validator_value == TAG_PATTERN:
+        message = f"{what} is '{value}'; use letters, digits, '_' and '-', levels joined by '::', no spaces"
+    elif kind == "pattern":
+        message = f"{what} is empty; write the text or remove the key"
+    elif kind == "maxLength":
+        message = f"{what} is {len(value)} characters; a card value holds at most {MAX_TEXT}, split it"
+    elif kind in ("minItems", "minProperties"):
+        message = f"{what} is empty; add at least one"
+    elif kind == "const":
+        message = f"format is {value!r}; this cardgen reads format {FORMAT}"
+    elif kind == "oneOf":
+        message = f"{what} must be text, or a mapping with 'id' and 'text' (and optionally 'reverse')"
+    else:  # pragma: no cover - a schema keyword this function does not phrase yet
+        message = f"{what}: {error.message}"
+    return Problem(file, at[0], at[1], message)
 
 
-def _value(c: _Checker, node: Map, key: Key, what: str) -> Any:
-    value, mark = node[key.name], node.value_marks[key.name]
-    if key.kind == "text":
-        return c.text(node, key.name, what)
-    if key.kind == "bool":
-        if not isinstance(value, bool):
-            c.at(mark, f"'{key.name}' of {what} must be true or false, not {_kind(value)}")
-            return None
-        return value
-    return _items(c, value, mark, f"'{key.name}' of {what}")
+def _strings(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    if isinstance(node, Map):
+        for key, value in node.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(node, Seq):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+    elif isinstance(node, str):
+        yield path, node
+
+
+class _Builder:
+    """Records from a structurally valid tree, and the problems only meaning can show."""
+
+    def __init__(self, root: Map, places: _Places, file: str, broken: set[Path_]) -> None:
+        self.root, self.places, self.file, self.broken = root, places, file, broken
+        self.problems: list[Problem] = []
+
+    def at(self, path: Path_, message: str) -> None:
+        line, col = self.places.mark(path)
+        self.problems.append(Problem(self.file, line, col, message))
+
+    def documents(self) -> dict[str, Document]:
+        result = {}
+        for key, doc in self.root["documents"].items():
+            if ("documents", key) not in self.broken:
+                references = dict(doc.get("references", {}))
+                result[key] = Document(key, doc["title"].strip(), doc["short"].strip(), doc.get("author", "").strip(), references)
+        return result
+
+    def decks(self) -> tuple[list[Deck], dict[str, Topic]]:
+        decks: list[Deck] = []
+        topics: dict[str, Topic] = {}
+        first: dict[str, int] = {}
+        for index, deck in enumerate(self.root["decks"]):
+            if ("decks", index) in self.broken:
+                continue
+            if deck["id"] in first:
+                self.at(("decks", index, "id"), f"deck id '{deck['id']}' is used twice (first at line {self.places.mark(('decks', first[deck['id']], 'id'))[0]}); rename one")
+                continue
+            first[deck["id"]] = index
+            own = []
+            for t_index, topic in enumerate(deck["topics"]):
+                if topic["id"] in topics:
+                    self.at(("decks", index, "topics", t_index, "id"), f"topic id '{topic['id']}' is used twice; topic ids are unique across decks")
+                    continue
+                t = Topic(topic["id"], topic["name"].strip(), deck["id"], deck["name"].strip(), deck["tag"])
+                topics[t.id] = t
+                own.append(t)
+            decks.append(Deck(deck["id"], deck["name"].strip(), deck["tag"], deck["description"].strip(), tuple(own)))
+        return decks, topics
+
+    def resolve(self, path: Path_, value: str, options: dict[str, Any], what: str) -> bool:
+        if value in options:
+            return True
+        self.at(path, f"{self.places.name(path[:2])} names {what} '{value}'; {_hint(value, options)}")
+        return False
+
+    def items(self, path: Path_, values: Seq) -> list[Item]:
+        result: list[Item] = []
+        first: dict[str, int] = {}
+        for index, value in enumerate(values):
+            if isinstance(value, Map):
+                item = Item(value["id"], value["text"].strip(), values.item_marks[index], value.get("reverse", True))
+            else:
+                item = Item(slug(value), value.strip(), values.item_marks[index])
+            if item.id in first:
+                self.at((*path, index), f"'{item.text}' is listed twice in {self.places.name(path)} (first at line {first[item.id]}); remove one, or give each an id")
+                continue
+            first[item.id] = item.mark[0]
+            result.append(item)
+        return result
+
+    def facts(self, documents: dict[str, Document], topics: dict[str, Topic]) -> tuple[list[Fact], dict[str, Path_]]:
+        facts: list[Fact] = []
+        where: dict[str, Path_] = {}
+        for index, node in enumerate(self.root["facts"]):
+            path: Path_ = ("facts", index)
+            if path in self.broken:
+                continue
+            ok = self.resolve((*path, "topic"), node["topic"], topics, "a topic that does not exist:")
+            ok = self.resolve((*path, "source"), node["source"], documents, "a document that does not exist:") and ok
+            if ok and "ref" in node:
+                doc = documents[node["source"]]
+                ok = self.resolve((*path, "ref"), node["ref"], dict(doc.references), f"a ref that document '{doc.key}' does not list:")
+            if node["id"] in where:
+                line = self.places.mark((*where[node["id"]], "id"))[0]
+                self.at((*path, "id"), f"fact id '{node['id']}' is used twice (first at line {line}); ids are unique, rename one")
+                continue
+            where[node["id"]] = path
+            if not ok:
+                continue
+            pattern = PATTERNS[node["pattern"]]
+            data: dict[str, Any] = {}
+            for key in pattern.keys:
+                if key.name in node:
+                    value = node[key.name]
+                    data[key.name] = self.items((*path, key.name), value) if key.kind == "list" else (
+                        value.strip() if isinstance(value, str) else value
+                    )
+            extra = node["extra"].strip() if "extra" in node else None
+            facts.append(Fact(node["id"], pattern.key, topics[node["topic"]], documents[node["source"]], node.get("ref"), extra, data, node.mark))
+        return facts, where
 
 
 def check(root: Map, path: Path) -> Source:
     """The source as records, or SourceError with every problem in it."""
-    c = _Checker(path)
-    c.keys(root, dict.fromkeys(TOP_KEYS, True), "the source")
-    if "format" in root and root["format"] != FORMAT:
-        c.at(root.value_marks["format"], f"format is {root['format']!r}; this cardgen reads format {FORMAT}")
-    documents = _documents(c, root) if "documents" in root else {}
-    decks, topics = _decks(c, root) if "decks" in root else ([], {})
-    facts: list[Fact] = []
-    nodes: dict[str, Map] = {}
-    seen: dict[str, Mark] = {}
-    node = c.sequence(root.get("facts"), root.value_marks.get("facts", root.mark), "'facts'") if "facts" in root else None
-    for value, mark in zip(node or [], node.item_marks if node else []):
-        fact_node = c.mapping(value, mark, "a fact")
-        if fact_node is None:
-            continue
-        fact = _fact(c, fact_node, documents, topics)
-        if fact is None:
-            continue
-        if fact.id in seen:
-            c.at(fact_node.value_marks["id"], f"fact id '{fact.id}' is used twice (first at line {seen[fact.id][0]}); ids are unique, rename one")
-            continue
-        seen[fact.id] = fact_node.value_marks["id"]
-        nodes[fact.id] = fact_node
-        facts.append(fact)
+    file = str(path)
+    places = _Places(root)
+    errors = list(_validator().iter_errors(root))
+    problems = [_explain(e, places, file) for e in errors]
+    broken = {tuple(e.absolute_path)[:2] for e in errors}
+    for value_path, value in _strings(root):
+        bad = CONTROL_CHARS.search(value)
+        if bad:
+            line, col = places.mark(value_path)
+            problems.append(Problem(file, line, col, f"{places.name(value_path)} holds control character U+{ord(bad.group()):04X}; delete it"))
+            broken.add(value_path[:2])
+    # Facts are checked further one by one; a broken section, document or deck would only
+    # make every fact that depends on it report a problem that is not its own.
+    if any(len(p) < 2 or p[0] != "facts" for p in broken):
+        raise SourceError(problems)
+    builder = _Builder(root, places, file, broken)
+    documents = builder.documents()
+    decks, topics = builder.decks()
+    facts, where = builder.facts(documents, topics)
     for key, pattern in PATTERNS.items():
         for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
-            node_of = nodes[fact.id]
-            c.at(node_of.value_marks.get(key_name, node_of.mark), f"fact '{fact.id}': {message}")
+            builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
     used = {f.topic.deck for f in facts}
-    for deck in decks:
-        if deck.id not in used and not c.problems:
-            c.at(root.value_marks["decks"], f"deck '{deck.id}' has no facts; add facts to its topics or remove it")
-    if node is not None and not node:
-        c.at(node.mark, "'facts' is empty; add at least one fact")
-    if c.problems:
-        raise SourceError(c.problems)
+    for index, deck in enumerate(decks):
+        if deck.id not in used and not (problems or builder.problems):
+            builder.at(("decks", index), f"deck '{deck.id}' has no facts; add facts to its topics or remove it")
+    problems += builder.problems
+    if problems:
+        raise SourceError(problems)
     return Source(path, documents, tuple(decks), tuple(facts))
 
 

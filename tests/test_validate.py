@@ -108,3 +108,22 @@ def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path:
         assert "<script>" not in answer and "<b>b</b>" not in answer
     finally:
         col.close()
+
+
+def test_the_published_schema_is_the_one_validate_uses() -> None:
+    import json
+
+    import jsonschema
+
+    from cardgen.load import load
+    from cardgen.schema import source_schema
+    from conftest import ROOT
+
+    published = json.loads((ROOT / "docs" / "source.schema.json").read_text())
+    assert published == source_schema(), "run: cardgen schema > docs/source.schema.json"
+    assert run("schema").output.strip() == (ROOT / "docs" / "source.schema.json").read_text().strip()
+    jsonschema.Draft202012Validator.check_schema(published)
+    validator = jsonschema.Draft202012Validator(published)
+    assert list(validator.iter_errors(load(ROOT / "source.yaml"))) == []
+    assert list(validator.iter_errors(load(FIXTURES / "small.yaml"))) == []
+    assert (ROOT / "source.yaml").read_text().startswith("# yaml-language-server: $schema=docs/source.schema.json\n")

@@ -1,0 +1,151 @@
+"""The JSON Schema of the source format, made from the pattern registry.
+
+One contract for two readers: editors (through the yaml-language-server comment) and
+`validate`, which checks structure with it before the checks a schema cannot express.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cardgen.patterns import PATTERNS
+from cardgen.patterns.base import Key
+
+FORMAT = 1
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$"
+TAG_PATTERN = r"^[A-Za-z0-9_-]+(::[A-Za-z0-9_-]+)*$"
+MAX_TEXT = 2000  # characters in one value: a card, not a chapter
+SCHEMA_ID = "https://cardgen.invalid/source.schema.json"
+
+
+def text(description: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": r"\S", "maxLength": MAX_TEXT, "description": description}
+
+
+def ident(description: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": ID_PATTERN, "description": description}
+
+
+ITEM = {
+    "description": "a list member: its text, or {id, text} to keep a renamed member's identity",
+    "oneOf": [
+        text("the member as the document writes it"),
+        {
+            "type": "object",
+            "properties": {
+                "id": ident("the member's identity; keep it when fixing the text"),
+                "text": text("the member as the document writes it"),
+                "reverse": {"type": "boolean", "description": "false: never ask for the group from this member"},
+            },
+            "required": ["id", "text"],
+            "additionalProperties": False,
+        },
+    ],
+}
+
+FACT_COMMON: dict[str, Any] = {
+    "id": ident("stable forever: the identity of the fact's notes in every learner's collection"),
+    "pattern": {"enum": sorted(PATTERNS), "description": "which note type the fact becomes"},
+    "topic": ident("a topic id from decks[].topics"),
+    "source": ident("a key of documents"),
+    "ref": ident("a key of that document's references"),
+    "extra": text("an explanation shown on the back"),
+}
+
+
+def _key(key: Key) -> dict[str, Any]:
+    if key.kind == "text":
+        return text(key.help)
+    if key.kind == "bool":
+        return {"type": "boolean", "description": key.help}
+    return {"type": "array", "minItems": 1, "items": ITEM, "description": key.help}
+
+
+def _pattern_branch(name: str) -> dict[str, Any]:
+    pattern = PATTERNS[name]
+    return {
+        "if": {"properties": {"pattern": {"const": name}}, "required": ["pattern"]},
+        "then": {
+            "description": pattern.help,
+            "properties": {k.name: _key(k) for k in pattern.keys},
+            "required": [k.name for k in pattern.keys if k.required],
+            # Unknown keys are judged per pattern: a typo in one pattern's key is another's.
+            "propertyNames": {"enum": sorted([*FACT_COMMON, *(k.name for k in pattern.keys)])},
+        },
+    }
+
+
+def source_schema() -> dict[str, Any]:
+    """The whole schema, as `cardgen schema` prints it."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "cardgen source",
+        "description": "A knowledge base that cardgen turns into Anki decks.",
+        "type": "object",
+        "properties": {
+            "format": {"const": FORMAT, "description": "the version of this format"},
+            "documents": {
+                "type": "object",
+                "description": "the documents facts cite, by key",
+                "minProperties": 1,
+                "propertyNames": {"pattern": ID_PATTERN},
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "title": text("the document's title"),
+                        "short": text("a short name shown on cards as a context cue"),
+                        "author": text("who wrote it"),
+                        "file": text("where it is kept"),
+                        "references": {
+                            "type": "object",
+                            "description": "what the document itself cites, by key",
+                            "propertyNames": {"pattern": ID_PATTERN},
+                            "additionalProperties": text("the citation"),
+                        },
+                    },
+                    "required": ["title", "short"],
+                    "additionalProperties": False,
+                },
+            },
+            "decks": {
+                "type": "array",
+                "minItems": 1,
+                "description": "one .apkg package each",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": ident("the package's file name, decks/<id>.apkg; never change it"),
+                        "name": text("the deck's name in Anki"),
+                        "tag": {"type": "string", "pattern": TAG_PATTERN, "description": "the root of every note's tags"},
+                        "description": text("shown in Anki's deck overview; carries the disclaimer"),
+                        "topics": {
+                            "type": "array",
+                            "minItems": 1,
+                            "description": "subdecks",
+                            "items": {
+                                "type": "object",
+                                "properties": {"id": ident("the topic facts name"), "name": text("the subdeck's name")},
+                                "required": ["id", "name"],
+                                "additionalProperties": False,
+                            },
+                        },
+                    },
+                    "required": ["id", "name", "tag", "description", "topics"],
+                    "additionalProperties": False,
+                },
+            },
+            "facts": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": FACT_COMMON,
+                    "required": ["id", "pattern", "topic", "source"],
+                    "allOf": [_pattern_branch(name) for name in sorted(PATTERNS)],
+                },
+            },
+        },
+        "required": ["format", "documents", "decks", "facts"],
+        "additionalProperties": False,
+    }
