@@ -145,6 +145,9 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
     target = out
     try:
         out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(".*.tmp"):  # left by a build that was killed mid-write
+            if any(stale.name.startswith(f".{name}.") for name in files):
+                stale.unlink()
         for name, data in changed.items():
             target = out / name
             fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
