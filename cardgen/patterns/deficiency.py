@@ -9,7 +9,7 @@ PATTERN = AttributePattern(
     help="the effect of a nutrient's deficiency; effect -> nutrient only where the effect is unique",
     subject=Key("nutrient", "text", help="the nutrient, e.g. 'Vitamin D'"),
     attribute=Key("effect", "text", help="the effect of its deficiency as the document states it"),
-    forward="What can a deficiency of {subject} lead to?",
-    reverse="A deficiency of which nutrient can lead to: {attribute}?",
+    forward="What can a deficiency of {subject} lead to{cue}?",
+    reverse="A deficiency of which nutrient{cue} can lead to: {attribute}?",
     cue_prefix="Bone health, deficiency",
 )

@@ -9,7 +9,7 @@ PATTERN = AttributePattern(
     help="what a nutrient does for bone; role -> nutrient only where no other nutrient shares the role",
     subject=Key("nutrient", "text", help="the nutrient, e.g. 'Zinc'"),
     attribute=Key("role", "text", help="its role as the document states it"),
-    forward="What role does {subject} play in bone health?",
-    reverse="Which nutrient: {attribute}?",
+    forward="What role does {subject} play in bone health{cue}?",
+    reverse="Which nutrient{cue}: {attribute}?",
     cue_prefix="Bone health",
 )

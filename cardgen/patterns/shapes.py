@@ -39,8 +39,8 @@ class AttributePattern:
     help: str
     subject: Key
     attribute: Key
-    forward: str  # front prompt; {subject} is replaced by the subject field
-    reverse: str  # reverse prompt; {attribute} is replaced by the attribute field
+    forward: str  # front prompt; {subject}, {cue} are replaced by the fields
+    reverse: str  # reverse prompt; {attribute}, {cue} are replaced by the fields
     cue_prefix: str
     cloze: bool = False
 
@@ -68,9 +68,12 @@ class AttributePattern:
     def templates(self) -> tuple[Template, ...]:
         s = "{{" + self.subject.name.capitalize() + "}}"
         a = "{{" + self.attribute.name.capitalize() + "}}"
-        cue = f'<div class="cue">{self.cue_prefix}{{{{#Cue}}}} · {{{{Cue}}}}{{{{/Cue}}}}</div>\n'
-        forward = cue + '<div class="prompt">' + self.forward.format(subject=f"<b>{s}</b>") + "</div>"
-        reverse = cue + '<div class="prompt">' + self.reverse.format(attribute=a) + "</div>"
+        # The cue stands in the question itself: the same nutrient's role in two documents
+        # must not look like one prompt with two answers.
+        per = "{{#Cue}}, per the <i>{{Cue}}</i>{{/Cue}}"
+        cue = f'<div class="cue">{self.cue_prefix}</div>\n'
+        forward = cue + '<div class="prompt">' + self.forward.format(subject=f"<b>{s}</b>", cue=per) + "</div>"
+        reverse = cue + '<div class="prompt">' + self.reverse.format(attribute=a, cue=per) + "</div>"
         return (
             Template("forward", self.attribute.name.capitalize(), forward, back(a)),
             Template("reverse", self.subject.name.capitalize(), "{{#Reverse}}\n" + reverse + "\n{{/Reverse}}", back(s)),
