@@ -176,12 +176,16 @@ def load(path: Path) -> Map:
     name = str(path)
     text = read_text(path)
     problems = _scan(name, text)
+    if CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully
+        raise SourceError(problems)
     try:
         problems += _check_events(name, text)
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
         what = exc.problem or "not valid YAML"
         problems.append(Problem(name, line, col, f"YAML syntax: {what}; fix the syntax near here"))
+    except yaml.YAMLError as exc:  # the reader's errors carry no mark
+        problems.append(Problem(name, 1, 1, f"not readable as YAML ({exc}); fix the file"))
     if problems:
         raise SourceError(problems)
     node = yaml.compose(text, Loader=_Loader)
