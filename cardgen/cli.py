@@ -86,6 +86,72 @@ def build(source: Path, out: Path, check: bool) -> None:
 
 
 @cli.command()
+@SOURCE
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+def lint(source: Path, strict: bool, fmt: str) -> None:
+    """Check every card the source builds against the card-quality rules.
+
+    Findings point at the fact: FILE:LINE:COL: severity: [check] message. To accept a
+    finding on one fact, name the check under the fact's `accept:` with the reason.
+
+    \b
+    Example:
+      cardgen lint
+      cardgen lint --strict            # in CI: warnings fail too
+      cardgen lint --format json | jq '.findings[] | .check'
+    """
+    import json
+
+    from cardgen.lint import lint_file
+
+    try:
+        report = lint_file(source)
+    except CardgenError as error:
+        raise _fail(error) from None
+    if fmt == "json":
+        findings = [f.__dict__ for f in report.findings]
+        accepted = [f.__dict__ for f in report.accepted]
+        click.echo(json.dumps({"cards": report.cards, "findings": findings, "accepted": accepted}, indent=2))
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo(
+            f"{report.cards} cards: {report.errors} error{'s' * (report.errors != 1)}, "
+            f"{report.warnings} warning{'s' * (report.warnings != 1)}, {len(report.accepted)} accepted"
+        )
+    if report.errors or (strict and report.warnings):
+        raise SystemExit(1)
+
+
+@cli.command()
+@SOURCE
+def stats(source: Path) -> None:
+    """Show what the decks hold: per deck and note type, and facts per document.
+
+    \b
+    Example:
+      cardgen stats
+      cardgen stats --source drafts/new-facts.yaml
+    """
+    from cardgen.lint import cards_of
+    from cardgen.stats import facts_per_document, format_table, table
+    from cardgen.validate import read_source
+
+    try:
+        parsed = read_source(source)
+    except CardgenError as error:
+        raise _fail(error) from None
+    rows = table(parsed, cards_of(parsed))
+    body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
+    totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
+    click.echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))
+    click.echo()
+    docs = facts_per_document(parsed)
+    click.echo(format_table(["document", "title", "facts"], [list(d) for d in docs]))
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the source format.
 

@@ -68,6 +68,7 @@ class Fact:
     extra: str | None
     data: Mapping[str, Any]
     mark: Mark
+    accept: Mapping[str, str] = field(default_factory=dict)  # lint check -> the maintainer's reason
 
 
 @dataclass(frozen=True)

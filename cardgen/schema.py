@@ -10,6 +10,7 @@ from typing import Any
 
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import Key
+from cardgen.quality import CHECKS
 
 FORMAT = 1
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$"
@@ -50,6 +51,12 @@ FACT_COMMON: dict[str, Any] = {
     "source": ident("a key of documents"),
     "ref": ident("a key of that document's references"),
     "extra": text("an explanation shown on the back"),
+    "accept": {
+        "type": "object",
+        "description": "lint findings accepted on this fact, each with the reason (cardgen lint)",
+        "propertyNames": {"enum": sorted(CHECKS)},
+        "additionalProperties": text("why this finding is right for this fact"),
+    },
 }
 
 

@@ -249,7 +249,10 @@ class _Builder:
                         value.strip() if isinstance(value, str) else value
                     )
             extra = node["extra"].strip() if "extra" in node else None
-            facts.append(Fact(node["id"], pattern.key, topics[node["topic"]], documents[node["source"]], node.get("ref"), extra, data, node.mark))
+            accept = {check: reason.strip() for check, reason in node.get("accept", {}).items()}
+            facts.append(
+                Fact(node["id"], pattern.key, topics[node["topic"]], documents[node["source"]], node.get("ref"), extra, data, node.mark, accept)
+            )
         return facts, where
 
 

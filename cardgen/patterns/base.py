@@ -38,6 +38,7 @@ class Template:
     name: str
     front: str
     back: str
+    reverse: bool = False  # asks for the fact's subject from its attribute: the answer must be unique
 
 
 class Pattern(Protocol):

@@ -76,7 +76,7 @@ class AttributePattern:
         reverse = cue + '<div class="prompt">' + self.reverse.format(attribute=a, cue=per) + "</div>"
         return (
             Template("forward", self.attribute.name.capitalize(), forward, back(a)),
-            Template("reverse", self.subject.name.capitalize(), "{{#Reverse}}\n" + reverse + "\n{{/Reverse}}", back(s)),
+            Template("reverse", self.subject.name.capitalize(), "{{#Reverse}}\n" + reverse + "\n{{/Reverse}}", back(s), True),
         )
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
@@ -156,7 +156,7 @@ class ListPattern:
         )
         return (
             Template("member", self.member_field.name, front, back(m)),
-            Template("group", self.group.name.capitalize(), reverse, back(g)),
+            Template("group", self.group.name.capitalize(), reverse, back(g), True),
         )
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:

@@ -1,0 +1,56 @@
+"""What the decks hold: notes, cards, tags and sources per deck and note type."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Sequence
+
+from cardgen.lint import Card
+from cardgen.patterns import PATTERNS
+from cardgen.records import Source
+
+
+@dataclass(frozen=True)
+class Row:
+    deck: str
+    note_type: str
+    notes: int
+    cards: int
+    tags: int
+    sources: int
+
+
+def table(source: Source, cards: list[Card]) -> list[Row]:
+    notes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    counts: Counter[tuple[str, str]] = Counter()
+    tags: dict[tuple[str, str], set[str]] = defaultdict(set)
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    from cardgen.build import notes_of
+
+    for spec in notes_of(source):
+        key = (spec.fact.topic.deck_name, PATTERNS[spec.pattern].name)
+        notes[key].add(spec.key)
+        tags[key].update(spec.tags)
+        sources[key].add(spec.fact.document.key)
+    for card in cards:
+        counts[(card.fact.topic.deck_name, PATTERNS[card.pattern].name)] += 1
+    return [Row(deck, name, len(notes[(deck, name)]), counts[(deck, name)], len(tags[(deck, name)]), len(sources[(deck, name)])) for deck, name in sorted(notes)]
+
+
+def facts_per_document(source: Source) -> list[tuple[str, str, int]]:
+    count = Counter(f.document.key for f in source.facts)
+    return [(key, doc.title, count[key]) for key, doc in source.documents.items()]
+
+
+def format_table(headers: list[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain-text table that reads in a terminal and pastes into Markdown."""
+    cells = [[str(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    right = [all(r[i].isdigit() or not r[i] for r in cells[1:]) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("| " + " | ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) + " |")
+        if n == 0:
+            lines.append("|" + "|".join(("-" * (w + 1) + ":") if right[i] else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|")
+    return "\n".join(lines)
