@@ -13,6 +13,7 @@ from typing import Mapping
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.S)
 _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
+_BLOCK = re.compile(r"</?(div|br|hr|p|li|ul|ol|h\d)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -54,4 +55,4 @@ def render(template: str, fields: Mapping[str, str], ordinal: int = 0, question:
 
 def visible(html_text: str) -> str:
     """What a learner reads: tags dropped, entities decoded, white space folded."""
-    return " ".join(html.unescape(_TAG.sub(" ", html_text)).split())
+    return " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", html_text))).split())

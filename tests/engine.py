@@ -35,7 +35,8 @@ def import_package(col: Collection, path: Path) -> Imported:
 def visible_text(html: str) -> str:
     """What a learner would read: tags, styles and entities stripped."""
     html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
-    html = re.sub(r"<[^>]+>", " ", html)
+    html = re.sub(r"</?(div|br|hr|p)\b[^>]*>", " ", html)  # block tags part words, inline ones do not
+    html = re.sub(r"<[^>]+>", "", html)
     return " ".join(html.replace("&nbsp;", " ").split())
 
 

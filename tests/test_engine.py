@@ -180,3 +180,18 @@ def test_build_check_passes_on_fresh_output_and_fails_after_a_source_change(smal
     assert "bones.apkg" in stale.output and "cardgen.lock.json" in stale.output
     assert "b12.apkg" not in stale.output
     assert _files(out) == before  # --check writes nothing
+
+
+def test_cloze_cards_read_as_the_sentence_with_its_spaces(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, out / "bones.apkg")
+        (note_id,) = col.find_notes('"note:cardgen: cloze" osteoporosis')
+        first, second = sorted(col.get_note(note_id).cards(), key=lambda c: c.ord)
+        assert "Osteoporosis is a [...], with reduction in bone mass." in visible_text(first.question())
+        assert "Osteoporosis is a thinning of the bones, with reduction in [...]." in visible_text(second.question())
+        assert "with reduction in bone mass." in visible_text(second.answer())
+    finally:
+        col.close()

@@ -128,7 +128,7 @@ def back(answer_html: str) -> str:
 def text(value: str) -> str:
     """Plain source text as field HTML: markup and template syntax stay literal."""
     escaped = html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
-    return escaped.replace("\r\n", "\n").strip().replace("\n", "<br>")
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
 
 def cite(fact: Fact) -> str:

@@ -10,9 +10,9 @@ from cardgen.patterns.base import EXTRA, SOURCE, BACK_TAIL, Field, Key, Template
 from cardgen.records import Fact, NoteSpec
 
 DELETION = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
-FRONT = '<div class="prompt">{{cloze:Text}}</div>'
+FRONT = '<div class="cloze-text">{{cloze:Text}}</div>'
 # A cloze back shows the text with the deletion filled in, not {{FrontSide}} (the blank).
-BACK = '<div class="prompt">{{cloze:Text}}</div>\n<hr id=answer>\n' + BACK_TAIL
+BACK = '<div class="cloze-text">{{cloze:Text}}</div>\n<hr id=answer>\n' + BACK_TAIL
 
 
 def to_cloze(value: str) -> str:
@@ -20,8 +20,8 @@ def to_cloze(value: str) -> str:
     parts = []
     last = 0
     for number, match in enumerate(DELETION.finditer(value), start=1):
-        parts.append(text(value[last : match.start()]) if match.start() > last else "")
-        answer = text(match.group(1)).replace(":", "&#58;")
+        parts.append(text(value[last : match.start()]))  # its spaces too: "a [[b]] c" keeps them
+        answer = text(match.group(1).strip()).replace(":", "&#58;")
         parts.append(f"{{{{c{number}::{answer}}}}}")
         last = match.end()
     parts.append(text(value[last:]))
