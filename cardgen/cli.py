@@ -152,6 +152,38 @@ def stats(source: Path) -> None:
 
 
 @cli.command()
+@SOURCE
+@click.option(
+    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("preview"), show_default=True,
+    help="Where the gallery (index.html) goes.",
+)
+@click.option("--open", "open_", is_flag=True, help="Open the gallery in the default browser.")
+def preview(source: Path, out: Path, open_: bool) -> None:
+    """Write an HTML gallery of every card, as the Anki engine renders it.
+
+    Front and back of each card, grouped by deck and note type, with a filter by text,
+    tag and note type, its fact id, source and lint findings, and toggles for night mode
+    and phone or desktop width. One self-contained file: it needs no network.
+    Needs the Anki engine: pip install 'cardgen[preview]'.
+
+    \b
+    Example:
+      cardgen preview --open
+      cardgen preview --source drafts/new.yaml --out /srv/www/cards
+    """
+    from cardgen.preview import render_cards, write_gallery
+
+    try:
+        cards = render_cards(source)
+        page = write_gallery(cards, out)
+    except CardgenError as error:
+        raise _fail(error) from None
+    click.echo(f"{len(cards)} cards: {page}")
+    if open_:
+        click.launch(str(page.resolve()))
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the source format.
 

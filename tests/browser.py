@@ -1,0 +1,83 @@
+"""The preview gallery in a real headless Chromium (Debian's), driven with Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+# Chromium's own background traffic would hit the closed network; none of it is ours.
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PHONE = {"width": 430, "height": 900}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@contextmanager
+def browser() -> Iterator[Browser]:
+    executable = chromium()
+    if executable is None:
+        raise RuntimeError("no Chromium: apt-get install chromium (CI does)")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def open_gallery(b: Browser, gallery: Path, viewport: dict[str, int], outside: list[str]) -> Page:
+    """The gallery, every frame loaded; requests that leave the file are recorded and refused."""
+    page = b.new_page(viewport=viewport)  # type: ignore[arg-type]
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        if url.startswith(("file:", "data:", "about:")):
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(gallery.resolve().as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_function("[...document.querySelectorAll('iframe')].every(f => f.contentDocument && f.contentDocument.readyState === 'complete')")
+    return page
+
+
+def set_mode(page: Page, night: bool, width: str) -> None:
+    page.locator("#night").set_checked(night)
+    page.locator(f"input[name=width][value={width}]").check()
+    page.evaluate("apply()")
+
+
+def screenshots(gallery: Path, out: Path, page: Page | None = None, fact: str = "vitamin-d-deficiency-table") -> list[Path]:
+    """A phone-width card in light and night mode and a desktop card, as the README shows."""
+    if page is None:
+        with browser() as b:
+            return screenshots(gallery, out, open_gallery(b, gallery, PHONE, []), fact)
+    out.mkdir(parents=True, exist_ok=True)
+    made = []
+    page.fill("#q", fact)
+    for name, viewport, night, width in (
+        ("phone-light.png", PHONE, False, "phone"),
+        ("phone-night.png", PHONE, True, "phone"),
+        ("desktop-light.png", DESKTOP, False, "desktop"),
+    ):
+        page.set_viewport_size(viewport)  # type: ignore[arg-type]
+        set_mode(page, night, width)
+        entry = page.locator(f".entry[data-fact='{fact}']").first
+        entry.scroll_into_view_if_needed()
+        entry.screenshot(path=str(out / name))
+        made.append(out / name)
+    return made
