@@ -8,32 +8,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cardgen import identity, package
+import dataclasses
+from typing import Any, Mapping
+
+import genanki
+
+from cardgen import identity, package, upgrade
 from cardgen.errors import OutputError, Problem, SourceError
-from cardgen.identity import Clock, Wanted
-from cardgen.package import NoteOut
+from cardgen.identity import Assigned, Clock, Wanted
+from cardgen.package import NoteOut, OldNote
 from cardgen.patterns import PATTERNS
 from cardgen.records import Fact, NoteSpec, Source
+from cardgen.upgrade import DeckDiff, NoteChange, TypeChange
 from cardgen.validate import read_source
 
 
 @dataclass(frozen=True)
-class DeckSummary:
-    id: str
-    name: str
-    file: str
-    notes: int
-    cards: int
-
-
-@dataclass(frozen=True)
 class Result:
-    decks: tuple[DeckSummary, ...]
+    decks: tuple[DeckDiff, ...]
     note_types: int
-    added: int
-    updated: int
-    unchanged: int
-    removed: int
     stale: tuple[str, ...] = ()  # with check: what differs from the packages on disk
     written: tuple[str, ...] = field(default=())
 
@@ -62,47 +55,182 @@ def notes_of(source: Source) -> list[NoteSpec]:
     return [note for key, facts in by_pattern.items() for note in PATTERNS[key].notes(facts)]
 
 
-def compile_source(source: Source, lock: dict[str, object], clock: Clock) -> Compiled:
+def _previous(previous: Mapping[str, bytes]) -> tuple[dict[str, tuple[str, OldNote]], dict[int, dict[str, Any]]]:
+    """The notes of the last build's packages by GUID (with their deck id), and note types."""
+    notes: dict[str, tuple[str, OldNote]] = {}
+    models: dict[int, dict[str, Any]] = {}
+    for deck_id, data in previous.items():
+        try:
+            held, held_models = package.old_notes(data)
+        except Exception:  # an unreadable package: nothing to compare with or retire from
+            continue
+        notes.update({guid: (deck_id, note) for guid, note in held.items()})
+        models.update(held_models)
+    return notes, models
+
+
+@dataclass
+class _Retiring:
+    """Notes the source no longer has, to ship once more (or only record) as retired."""
+
+    wanted: list[Wanted] = field(default_factory=list)
+    outs: list[tuple[str, NoteOut]] = field(default_factory=list)
+    decks: dict[str, str] = field(default_factory=dict)  # lock key -> deck id, shipped
+    unshipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # deck id -> lock keys
+    models: dict[int, genanki.Model] = field(default_factory=dict)  # note types only the old notes use
+
+
+def _retire(
+    gone: list[str], source: Source, old_notes: Mapping[str, tuple[str, OldNote]],
+    old_models: Mapping[int, dict[str, Any]], current: Mapping[int, genanki.Model], today: str,
+) -> _Retiring:
+    """Each retired note as the last build shipped it, tagged `<root>::retired`, saying so."""
+    result = _Retiring()
+    decks = {d.id: d for d in source.decks}
+    for key in gone:
+        pattern, note_key = key.split(":", 1)
+        found = old_notes.get(identity.note_guid(pattern, note_key))
+        if found is None or found[0] not in decks:  # no package left to ship it from
+            result.unshipped[found[0] if found else ""].append(key)
+            continue
+        deck_id, old = found
+        m = current.get(old.model_id) or result.models.setdefault(
+            old.model_id, package.model_from_contents(old.model_id, old_models[old.model_id])
+        )
+        root = f"{decks[deck_id].tag}::retired"
+        fields = upgrade.retired_fields([f["name"] for f in m.fields], old.fields, today, root)
+        tags = tuple(sorted({*old.tags, root}))
+        result.wanted.append(Wanted(key, identity.content_hash([fields, tags, old.subdeck]), package.card_ords(m, fields)))
+        result.outs.append((deck_id, NoteOut(old.guid, old.model_id, fields, tags, old.subdeck, Assigned(0, 0))))
+        result.decks[key] = deck_id
+    return result
+
+
+def compile_source(source: Source, lock: dict[str, Any], clock: Clock, previous: Mapping[str, bytes] | None = None) -> Compiled:
+    """Every file the build writes, and what an import of it does, from source, lock and last build."""
     specs = notes_of(source)
-    models = {key: package.model(PATTERNS[key]) for key in sorted({s.pattern for s in specs})}
-    wanted: list[Wanted] = []
+    locked_types: dict[str, Any] = lock.get("note_types", {})
+    used = sorted({s.pattern for s in specs})
+    versions = {
+        p: source.note_types[p].version if p in source.note_types else locked_types.get(p, {}).get("version", 1) for p in used
+    }
+    models = {p: package.model(PATTERNS[p], versions[p]) for p in used}
+    schemas = {p: package.schema(m) for p, m in models.items()}
+    refused = upgrade.schema_problems(source, locked_types, models, schemas, versions)
+    if refused:
+        raise upgrade.SchemaChangeRefused("\n".join(refused))
+
     problems: list[Problem] = []
+    wanted: list[Wanted] = []
+    outs: list[tuple[str, NoteOut]] = []  # (deck id, note) in build order
     for spec in specs:
-        ords = package.card_ords(models[spec.pattern], spec.fields)
+        m = models[spec.pattern]
+        ords = package.card_ords(m, spec.fields)
         if not ords:
             line, col = spec.fact.mark
             problems.append(Problem(str(source.path), line, col, f"fact '{spec.fact.id}' would make a note with no card; fill in its text"))
-        content = [spec.fields, spec.tags, spec.fact.topic.subdeck]
-        wanted.append(Wanted(f"{spec.pattern}:{spec.key}", identity.content_hash(content), ords))
+        key = f"{spec.pattern}:{spec.key}"
+        wanted.append(Wanted(key, identity.content_hash([spec.fields, spec.tags, spec.fact.topic.subdeck]), ords))
+        note = NoteOut(identity.note_guid(spec.pattern, spec.key), m.model_id, spec.fields, spec.tags, spec.fact.topic.subdeck, Assigned(0, 0))
+        outs.append((spec.fact.topic.deck, note))
     if problems:
         raise SourceError(problems)
-    model_wanted = [Wanted(key, identity.content_hash(package.model_content(m))) for key, m in models.items()]
-    plan = identity.plan(lock, wanted, model_wanted, clock)
-    model_mods = {key: a.mod for key, a in plan.models.items()}
 
-    by_deck: dict[str, list[NoteOut]] = defaultdict(list)
-    for spec, want in zip(specs, wanted):
-        by_deck[spec.fact.topic.deck].append(
-            NoteOut(
-                identity.note_guid(spec.pattern, spec.key),
-                spec.pattern,
-                spec.fields,
-                spec.tags,
-                spec.fact.topic.subdeck,
-                plan.notes[want.key],
-            )
-        )
+    today = clock.today()
+    live = {w.key for w in wanted}
+    old_notes, old_models = _previous(previous or {})
+    current = {m.model_id: m for m in models.values()}
+    retiring = _retire(sorted(set(lock.get("notes", {})) - live), source, old_notes, old_models, current, today)
+    wanted += retiring.wanted
+    outs += retiring.outs
+
+    model_wanted = [
+        Wanted(p, identity.content_hash(package.model_content(m)), new_id=m.model_id, record={"version": versions[p], "schema": schemas[p]})
+        for p, m in models.items()
+    ]
+    plan = identity.plan(lock, wanted, model_wanted, clock)
+    all_models = {**current, **retiring.models}
+    model_mods = {m.model_id: plan.models[p].mod for p, m in models.items()}
+    model_mods.update({model_id: int(old_models[model_id]["mod"]) for model_id in retiring.models})
+    outs = [(deck_id, dataclasses.replace(note, assigned=plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted)]
+
+    new_lock = plan.lock
+    retired = {k: v for k, v in lock.get("retired", {}).items() if k not in live}
+    for key, deck_id in retiring.decks.items():
+        retired[key] = {**new_lock["notes"].pop(key), "deck": deck_id, "retired": today}
+    for deck_id, keys in retiring.unshipped.items():
+        retired.update({key: {**lock["notes"][key], "deck": deck_id, "retired": today} for key in keys})
+    new_lock["retired"] = retired
+
+    diffs = _diffs(source, lock, plan, outs, wanted, retiring, versions, models, {g: n for g, (_, n) in old_notes.items()}, old_models)
     files: dict[str, bytes] = {}
-    summaries = []
+    lock_decks: dict[str, Any] = dict(lock.get("decks", {}))
     for deck in source.decks:
-        notes = by_deck[deck.id]
-        file = f"{deck.id}.apkg"
-        files[file] = package.write(deck.name, deck.description, models, model_mods, notes)
-        cards = sum(len(n.assigned.card_ids) for n in notes)
-        summaries.append(DeckSummary(deck.id, deck.name, file, len(notes), cards))
-    files[identity.LOCK_NAME] = identity.dump_lock(plan.lock)
-    result = Result(tuple(summaries), len(models), plan.added, plan.updated, plan.unchanged, plan.removed)
-    return Compiled(files, result)
+        d = diffs[deck.id]
+        entry = lock_decks.get(deck.id, {"version": 0, "changelog": []})
+        if d.changed or d.version_from == 0:
+            d.version_to = d.version_from + 1
+            entry = {"version": d.version_to, "changelog": [*entry["changelog"], upgrade.changelog_entry(d, today)]}
+        lock_decks[deck.id] = entry
+        has_retired = any(v.get("deck") == deck.id for v in retired.values())
+        text = upgrade.description(deck, entry["changelog"], has_retired)
+        notes = [note for deck_id, note in outs if deck_id == deck.id]
+        files[d.file] = package.write(deck.name, text, all_models, model_mods, notes)
+    new_lock["decks"] = lock_decks
+    files[identity.LOCK_NAME] = identity.dump_lock(new_lock)
+    files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, lock_decks)
+    return Compiled(files, Result(tuple(diffs[d.id] for d in source.decks), len(models)))
+
+
+def _diffs(
+    source: Source, lock: Mapping[str, Any], plan: identity.Plan, outs: list[tuple[str, NoteOut]], wanted: list[Wanted],
+    retiring: _Retiring, versions: Mapping[str, int], models: Mapping[str, genanki.Model],
+    old_by_guid: Mapping[str, OldNote], old_models: Mapping[int, dict[str, Any]],
+) -> dict[str, DeckDiff]:
+    """What importing each deck's new package does to a collection holding the last one."""
+    locked_types: Mapping[str, Any] = lock.get("note_types", {})
+    moved = {p for p in versions if p in locked_types and locked_types[p].get("version", 1) != versions[p]}
+    diffs = {}
+    for deck in source.decks:
+        version = lock.get("decks", {}).get(deck.id, {}).get("version", 0)
+        diffs[deck.id] = DeckDiff(deck.id, deck.name, f"{deck.id}.apkg", version, version)
+    deck_types: dict[str, set[str]] = defaultdict(set)
+    for (deck_id, note), want in zip(outs, wanted):
+        d = diffs[deck_id]
+        d.notes += 1
+        d.cards += len(note.assigned.card_ids)
+        pattern = want.key.split(":", 1)[0]
+        status = plan.status[want.key]
+        if want.key in retiring.decks:
+            d.retired.append(want.key)
+            continue
+        deck_types[deck_id].add(pattern)
+        if pattern in moved and status != "added":  # the learner's note is on the old note type
+            d.conflicting.append(want.key)
+        elif status == "added":
+            d.added.append(want.key)
+        elif status == "updated":
+            last = old_by_guid.get(note.guid)
+            names = [f["name"] for f in models[pattern].fields]
+            d.updated.append(NoteChange(want.key, upgrade.field_changes(names, last.fields, note.fields) if last else ()))
+        else:
+            d.unchanged += 1
+    for deck_id, keys in retiring.unshipped.items():
+        if deck_id in diffs:
+            diffs[deck_id].retired_unshipped += keys
+    for deck_id, patterns in deck_types.items():
+        for p in sorted(patterns):
+            m = models[p]
+            if p in moved:
+                old_name = package.model(PATTERNS[p], locked_types[p].get("version", 1)).name
+                detail = upgrade.migration_help(old_name, m.name, source.note_types[p].migration)
+                diffs[deck_id].types.append(TypeChange(m.name, "new version", detail))
+            elif plan.status[p] == "added":
+                diffs[deck_id].types.append(TypeChange(m.name, "new", "added"))
+            elif plan.status[p] == "updated":
+                detail = upgrade.type_change(old_models.get(m.model_id), package.model_content(m))
+                diffs[deck_id].types.append(TypeChange(m.name, "in place", detail))
+    return diffs
 
 
 def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
@@ -172,12 +300,27 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
     return sorted(changed)
 
 
+def _read_previous(out: Path, source: Source) -> dict[str, bytes]:
+    previous = {}
+    for deck in source.decks:
+        try:
+            previous[deck.id] = (out / f"{deck.id}.apkg").read_bytes()
+        except OSError:
+            pass
+    return previous
+
+
 def build(source_path: Path, out: Path, check: bool = False) -> Result:
     """Build every deck of the source into `out`; with `check`, only say what is stale."""
     source = read_source(source_path)
-    compiled = compile_source(source, identity.read_lock(out), Clock())
+    compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source))
     r = compiled.result
     if check:
-        return Result(r.decks, r.note_types, r.added, r.updated, r.unchanged, r.removed, stale=tuple(_stale(out, compiled.files)))
-    written = _write_all(out, compiled.files)
-    return Result(r.decks, r.note_types, r.added, r.updated, r.unchanged, r.removed, written=tuple(written))
+        return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
+    return dataclasses.replace(r, written=tuple(_write_all(out, compiled.files)))
+
+
+def diff(source_path: Path, out: Path) -> Result:
+    """What a build would change, without writing anything."""
+    source = read_source(source_path)
+    return compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source)).result

@@ -66,13 +66,11 @@ def build(source: Path, out: Path, check: bool) -> None:
         result = run(source, out, check=check)
     except CardgenError as error:
         raise _fail(error) from None
-    deck_lines = [f"  {d.file}: {d.name}: {d.notes} notes, {d.cards} cards" for d in result.decks]
+    from cardgen.upgrade import report
+
     summary = (
         f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {result.note_types} note types, "
-        f"{result.notes} notes, {result.cards} cards\n"
-        + "\n".join(deck_lines)
-        + f"\nsince the lock: {result.added} added, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.removed} removed"
+        f"{result.notes} notes, {result.cards} cards\n" + report(result.decks)
     )
     if check:
         if result.stale:
@@ -83,6 +81,31 @@ def build(source: Path, out: Path, check: bool) -> None:
         return
     written = ", ".join(result.written) if result.written else "nothing changed"
     click.echo(f"{summary}\nwrote to {out}/: {written}")
+
+
+@cli.command()
+@SOURCE
+@OUT
+def diff(source: Path, out: Path) -> None:
+    """Show what importing a new build does to a collection holding the one in OUT.
+
+    Notes added, updated (each changed field, old and new), unchanged and retired; note
+    types changed in place or in a new version, with what learners must do; and the counts
+    Anki's import will report. Writes nothing. Exits 1 when the build would be refused.
+
+    \b
+    Example:
+      cardgen diff
+      cardgen diff --out decks/ | less
+    """
+    from cardgen.build import diff as run
+    from cardgen.upgrade import report
+
+    try:
+        result = run(source, out)
+    except CardgenError as error:
+        raise _fail(error) from None
+    click.echo(report(result.decks, long=True))
 
 
 @cli.command()

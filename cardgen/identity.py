@@ -21,7 +21,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import genanki
 
@@ -50,8 +50,11 @@ def _hash_id(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 11 or 1
 
 
-def model_id(pattern: str) -> int:
-    return MODEL_IDS[pattern]
+def model_id(pattern: str, version: int = 1) -> int:
+    """Version 1 is the published id; a declared new version is a new note type, for good."""
+    if version == 1:
+        return MODEL_IDS[pattern]
+    return _hash_id("cardgen-model", str(MODEL_IDS[pattern]), str(version))
 
 
 def field_id(pattern: str, key: str) -> int:
@@ -87,6 +90,10 @@ class Clock:
     def now(self) -> int:
         return self.fixed if self.fixed is not None else int(time.time())
 
+    def today(self) -> str:
+        """The build's date (UTC), for a deck's changelog."""
+        return time.strftime("%Y-%m-%d", time.gmtime(self.now()))
+
     def not_before(self, seconds: float) -> None:
         """Wait until the real clock reaches `seconds`, so nothing stamped is in the future."""
         if self.fixed is None:
@@ -102,6 +109,8 @@ class Wanted:
     key: str  # the lock key: `<pattern>:<note key>`, or the pattern for a note type
     hash: str
     ords: tuple[int, ...] = ()  # the card ordinals genanki generates for the note
+    new_id: int | None = None  # a note type's id; notes get fresh ones
+    record: Mapping[str, Any] = field(default_factory=dict)  # more to keep in its lock entry
 
 
 @dataclass(frozen=True)
@@ -116,10 +125,14 @@ class Plan:
     notes: Mapping[str, Assigned]
     models: Mapping[str, Assigned]
     lock: dict[str, Any]
-    added: int
-    updated: int
-    unchanged: int
-    removed: int
+    status: Mapping[str, str]  # lock key -> "added", "updated" or "unchanged"; notes and note types
+
+
+SECTIONS = ("note_types", "notes", "retired", "decks")
+
+
+def empty_lock() -> dict[str, Any]:
+    return {"format": LOCK_FORMAT, **{section: {} for section in SECTIONS}}
 
 
 def read_lock(out: Path) -> dict[str, Any]:
@@ -127,14 +140,14 @@ def read_lock(out: Path) -> dict[str, Any]:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {"format": LOCK_FORMAT, "note_types": {}, "notes": {}}
+        return empty_lock()
     except OSError as exc:
         raise CardgenError(f"{path}: cannot be read ({exc.strerror})") from None
     try:
         lock = json.loads(raw)
-        if lock.get("format") != LOCK_FORMAT or not isinstance(lock.get("notes"), dict):
+        if lock.get("format") != LOCK_FORMAT or not all(isinstance(lock.get(s, {}), dict) for s in SECTIONS):
             raise ValueError(f"format {lock.get('format')!r}, expected {LOCK_FORMAT}")
-        return dict(lock)
+        return {**empty_lock(), **lock}
     except (ValueError, AttributeError) as exc:
         raise CardgenError(
             f"{path}: the lock is damaged ({exc}); restore it from version control "
@@ -144,53 +157,56 @@ def read_lock(out: Path) -> dict[str, Any]:
 
 def dump_lock(lock: Mapping[str, Any]) -> bytes:
     """The lock as committed: sorted, one note per line, so a diff shows what changed."""
-    lines = ["{", f' "format": {LOCK_FORMAT},']
-    for section in ("note_types", "notes"):
-        entries = lock[section]
-        lines.append(f' "{section}": {{')
-        body = [f"  {json.dumps(k)}: {json.dumps(entries[k], sort_keys=True)}" for k in sorted(entries)]
-        lines.append(",\n".join(body))
-        lines.append(" }," if section == "note_types" else " }")
-    lines.append("}")
-    return ("\n".join(line for line in lines if line) + "\n").encode()
+    blocks = []
+    for section in SECTIONS:
+        entries = lock.get(section, {})
+        body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(entries[k], sort_keys=True)}" for k in sorted(entries))
+        blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
+    return ("{\n" + f' "format": {LOCK_FORMAT},\n' + ",\n".join(blocks) + "\n}\n").encode()
 
 
 def _settle(
-    wanted: Iterable[Wanted], locked: Mapping[str, Any], now: int, new_id: Callable[[Wanted], int], ids: Iterator[int]
-) -> tuple[dict[str, Assigned], dict[str, Any], list[int]]:
+    wanted: Iterable[Wanted], locked: Mapping[str, Any], now: int, ids: Iterator[int]
+) -> tuple[dict[str, Assigned], dict[str, Any], dict[str, str]]:
     """Keep id and mod where the hash is unchanged; otherwise a mod strictly past the old one."""
     assigned: dict[str, Assigned] = {}
     entries: dict[str, Any] = {}
-    counts = [0, 0, 0]  # added, updated, unchanged
+    status: dict[str, str] = {}
     for w in wanted:
         old = locked.get(w.key)
+        if old is not None and w.new_id is not None and old["id"] != w.new_id:
+            old = None  # a note type's new version is a new note type
         if old is None:
-            mod, counts[0] = now, counts[0] + 1
-            entity_id = new_id(w)
+            mod, status[w.key] = now, "added"
+            entity_id = w.new_id if w.new_id is not None else next(ids)
             cards: dict[int, int] = {}
         else:
             entity_id = old["id"]
             cards = {int(o): i for o, i in old.get("cards", {}).items()}
             if old["hash"] == w.hash:
-                mod, counts[2] = old["mod"], counts[2] + 1
+                mod, status[w.key] = old["mod"], "unchanged"
             else:
-                mod, counts[1] = max(now, old["mod"] + 1), counts[1] + 1
+                mod, status[w.key] = max(now, old["mod"] + 1), "updated"
         for ordinal in w.ords:
             if ordinal not in cards:
                 cards[ordinal] = next(ids)
         cards = {o: cards[o] for o in sorted(w.ords)}
         assigned[w.key] = Assigned(entity_id, mod, cards)
-        entry: dict[str, Any] = {"id": entity_id, "hash": w.hash, "mod": mod}
+        entry: dict[str, Any] = {**w.record, "id": entity_id, "hash": w.hash, "mod": mod}
         if w.ords:
             entry["cards"] = {str(o): i for o, i in cards.items()}
         entries[w.key] = entry
-    return assigned, entries, counts
+    return assigned, entries, status
 
 
 def plan(lock: Mapping[str, Any], notes: list[Wanted], models: list[Wanted], clock: Clock) -> Plan:
-    """Settle every note's and note type's id, card ids and mod against the lock."""
+    """Settle every note's and note type's id, card ids and mod against the lock.
+
+    A retired note that comes back takes up its old id and cards again. The returned lock
+    holds the notes and note types given; the caller files retirements and deck versions.
+    """
     now = clock.now()
-    locked_notes: Mapping[str, Any] = lock.get("notes", {})
+    locked_notes: Mapping[str, Any] = {**lock.get("retired", {}), **lock.get("notes", {})}
     locked_models: Mapping[str, Any] = lock.get("note_types", {})
     # Fresh note and card ids are milliseconds like Anki's own, allocated just below now and
     # above every id in the lock, so none is in the future and none repeats.
@@ -204,14 +220,12 @@ def plan(lock: Mapping[str, Any], notes: list[Wanted], models: list[Wanted], clo
         default=0,
     )
     first = max(highest + 1, now * 1000 - needed + 1)
-    fresh = iter(range(first, first + needed))
-    note_assigned, note_entries, counts = _settle(notes, locked_notes, now, lambda w: next(fresh), fresh)
-    model_assigned, model_entries, _ = _settle(models, locked_models, now, lambda w: MODEL_IDS[w.key], iter(()))
+    note_assigned, note_entries, note_status = _settle(notes, locked_notes, now, iter(range(first, first + needed)))
+    model_assigned, model_entries, model_status = _settle(models, locked_models, now, iter(()))
     latest = max(
         [first + needed - 1 if needed else 0]
         + [a.mod * 1000 for a in (*note_assigned.values(), *model_assigned.values())]
     )
     clock.not_before(latest / 1000)
-    new_lock = {"format": LOCK_FORMAT, "note_types": model_entries, "notes": note_entries}
-    removed = len(set(locked_notes) - set(note_entries))
-    return Plan(note_assigned, model_assigned, new_lock, counts[0], counts[1], counts[2], removed)
+    new_lock = {**empty_lock(), "note_types": model_entries, "notes": note_entries}
+    return Plan(note_assigned, model_assigned, new_lock, {**note_status, **model_status})

@@ -31,18 +31,33 @@ class NoteOut:
     """A note ready to write: what the pattern made, where it goes, the identity settled."""
 
     guid: str
-    pattern: str
+    model_id: int
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     subdeck: str
     assigned: Assigned
 
 
-def model(pattern: Pattern) -> genanki.Model:
-    """The note type of a pattern, every field and card type with its fixed id."""
+@dataclass(frozen=True)
+class OldNote:
+    """A note as a previous package holds it."""
+
+    guid: str
+    model_id: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    subdeck: str
+
+
+def model(pattern: Pattern, version: int = 1) -> genanki.Model:
+    """The note type of a pattern, every field and card type with its fixed id.
+
+    A declared new version is a note type of its own, with its own id and name, so that
+    Anki never has to invent a "Name+" copy; its fields and card types keep their ids.
+    """
     return genanki.Model(
-        model_id=identity.model_id(pattern.key),
-        name=pattern.name,
+        model_id=identity.model_id(pattern.key, version),
+        name=pattern.name if version == 1 else f"{pattern.name} (v{version})",
         fields=[{"name": f.name, "id": identity.field_id(pattern.key, f.key)} for f in pattern.fields],
         templates=[
             {"name": t.name, "id": identity.template_id(pattern.key, t.key), "qfmt": t.front, "afmt": t.back}
@@ -51,6 +66,23 @@ def model(pattern: Pattern) -> genanki.Model:
         css=CSS,
         model_type=genanki.Model.CLOZE if pattern.cloze else genanki.Model.FRONT_BACK,
     )
+
+
+def model_from_contents(model_id: int, m: Mapping[str, Any]) -> genanki.Model:
+    """A note type as `contents` read it from a package, to write its notes once more."""
+    return genanki.Model(
+        model_id=model_id,
+        name=m["name"],
+        fields=[{"name": name, "id": field_id} for name, field_id in m["fields"]],
+        templates=[{"name": n, "id": i, "qfmt": q, "afmt": a} for n, i, q, a in m["templates"]],
+        css=m["css"],
+        model_type=m["type"],
+    )
+
+
+def schema(m: genanki.Model) -> dict[str, list[int]]:
+    """What Anki compares to decide a note type is the same: its fields' and card types' ids."""
+    return {"fields": [f["id"] for f in m.fields], "templates": [t["id"] for t in m.templates]}
 
 
 def model_content(m: genanki.Model) -> dict[str, Any]:
@@ -69,14 +101,14 @@ def card_ords(m: genanki.Model, fields: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(card.ord for card in genanki.Note(model=m, fields=list(fields)).cards)
 
 
-def write(name: str, description: str, models: Mapping[str, genanki.Model], model_mods: Mapping[str, int],
+def write(name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int],
           notes: Iterable[NoteOut]) -> bytes:
     """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day."""
     decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
     by_guid: dict[str, NoteOut] = {}
     for note in notes:
         deck = decks.setdefault(note.subdeck, genanki.Deck(identity.deck_id(note.subdeck), note.subdeck))
-        deck.add_note(genanki.Note(model=models[note.pattern], fields=list(note.fields), tags=list(note.tags), guid=note.guid))
+        deck.add_note(genanki.Note(model=models[note.model_id], fields=list(note.fields), tags=list(note.tags), guid=note.guid))
         by_guid[note.guid] = note
     conn = sqlite3.connect(":memory:")
     try:
@@ -86,7 +118,7 @@ def write(name: str, description: str, models: Mapping[str, genanki.Model], mode
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # genanki warns about HTML we wrote on purpose
             genanki.Package(list(decks.values())).write_to_db(cursor, 0, temporary_ids)
-        _settle_ids(cursor, by_guid, {identity.model_id(k): v for k, v in model_mods.items()})
+        _settle_ids(cursor, by_guid, model_mods)
         conn.commit()
         cursor.execute("VACUUM")
         collection = conn.serialize()
@@ -146,7 +178,18 @@ def contents(data: bytes) -> dict[str, Any]:
     }
     return {
         "notes": [list(row) for row in notes],
+        "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
         "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
         "models": models,
         "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
     }
+
+
+def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]]]:
+    """The notes of a previous package by GUID, and its note types by id."""
+    held = contents(data)
+    notes = {
+        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), held["note_decks"].get(nid, ""))
+        for guid, nid, mid, _mod, tags, flds in held["notes"]
+    }
+    return notes, held["models"]

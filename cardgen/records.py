@@ -72,6 +72,15 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class NoteTypeVersion:
+    """A maintainer's declaration that a pattern's note type changed schema, and how to move."""
+
+    pattern: str
+    version: int
+    migration: str
+
+
+@dataclass(frozen=True)
 class Source:
     """A whole, valid source."""
 
@@ -79,6 +88,7 @@ class Source:
     documents: Mapping[str, Document]
     decks: tuple[Deck, ...]
     facts: tuple[Fact, ...]
+    note_types: Mapping[str, NoteTypeVersion] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

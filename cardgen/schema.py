@@ -84,7 +84,7 @@ def _pattern_branch(name: str) -> dict[str, Any]:
 
 def source_schema() -> dict[str, Any]:
     """The whole schema, as `cardgen schema` prints it."""
-    return {
+    result: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "cardgen source",
@@ -156,3 +156,18 @@ def source_schema() -> dict[str, Any]:
         "required": ["format", "documents", "decks", "facts"],
         "additionalProperties": False,
     }
+    result["properties"]["note_types"] = {
+        "type": "object",
+        "description": "declared schema changes: a pattern's note type in a new version, with a migration note",
+        "propertyNames": {"enum": sorted(PATTERNS)},
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "version": {"type": "integer", "minimum": 1, "description": "raise it with every schema change"},
+                "migration": text("what changed, for the learners who must move their notes"),
+            },
+            "required": ["version", "migration"],
+            "additionalProperties": False,
+        },
+    }
+    return result

@@ -20,7 +20,7 @@ from cardgen.errors import Problem, SourceError
 from cardgen.load import CONTROL_CHARS, Map, Seq, load
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import slug
-from cardgen.records import Deck, Document, Fact, Item, Mark, Source, Topic
+from cardgen.records import Deck, Document, Fact, Item, Mark, NoteTypeVersion, Source, Topic
 from cardgen.schema import FORMAT, ID_PATTERN, MAX_TEXT, TAG_PATTERN, source_schema
 
 Path_ = tuple[str | int, ...]
@@ -287,7 +287,10 @@ def check(root: Map, path: Path) -> Source:
     problems += builder.problems
     if problems:
         raise SourceError(problems)
-    return Source(path, documents, tuple(decks), tuple(facts))
+    note_types = {
+        key: NoteTypeVersion(key, value["version"], value["migration"].strip()) for key, value in root.get("note_types", {}).items()
+    }
+    return Source(path, documents, tuple(decks), tuple(facts), note_types)
 
 
 def read_source(path: Path) -> Source:

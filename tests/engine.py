@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from anki import import_export_pb2
 from anki.collection import Collection, ImportAnkiPackageRequest
 
 TEMPLATE_ERROR = re.compile(r"Found '\{\{|there is no field called|template-error|No cloze \d+ found", re.I)
@@ -24,9 +25,12 @@ def open_collection(folder: Path) -> Collection:
     return Collection(str(folder / "collection.anki2"))
 
 
-def import_package(col: Collection, path: Path) -> Imported:
-    """Import with the options a learner gets by default (the engine's own presets)."""
+def import_package(col: Collection, path: Path, always: bool = False) -> Imported:
+    """Import with the options a learner gets by default (the engine's own presets), or
+    with 'Update notes: Always', as a learner moving notes to a new note type is told to."""
     options = col._backend.get_import_anki_package_presets()
+    if always:
+        options.update_notes = import_export_pb2.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS
     log = col.import_anki_package(ImportAnkiPackageRequest(package_path=str(path), options=options)).log
     col.models._clear_cache()  # the Python layer caches note types; the import went past it
     return Imported(len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting))

@@ -86,7 +86,7 @@ def test_edit_and_rebuild_updates_one_note_and_keeps_reviews_and_learner_edits(s
         # The maintainer corrects a different fact's text and rebuilds.
         replace_text(small, "Use for more than 3-4 months", "Use for longer than 3-4 months")
         result = build(small, out)
-        assert "0 added, 1 updated, 26 unchanged" in result.output
+        assert "since v1: 0 added, 1 updated, 24 unchanged, 0 retired" in result.output
 
         log = import_package(col, out / "bones.apkg")
         assert (log.new, log.updated, log.conflicting) == (0, 1, 0)
@@ -148,7 +148,8 @@ def test_css_template_and_field_renames_reach_a_collection_in_place(
         )
         monkeypatch.setitem(PATTERNS, "concept", renamed)
         result = build(small, out)
-        assert "0 updated, 27 unchanged" in result.output  # the note types changed, no note did
+        assert "since v1: 0 added, 0 updated, 25 unchanged" in result.output  # the note types changed, no note did
+        assert "note type 'cardgen: concept': restyled (CSS), fields renamed, card types renamed, card templates changed" in result.output
 
         log = import_package(col, out / "bones.apkg")
         assert log.conflicting == 0 and log.new == 0

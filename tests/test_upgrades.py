@@ -1,0 +1,232 @@
+"""A maintainer's year, imported step by step into one learner's real Anki collection.
+
+After every build the collection's counts must match what `diff` predicted, exactly; no note
+is ever duplicated, no "Name+" note type appears, and no review is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import pytest
+from anki.collection import Collection
+
+from cardgen import package as package_module
+from cardgen.build import diff
+from cardgen.patterns import PATTERNS
+from cardgen.patterns.base import Field
+from cardgen.records import Fact, NoteSpec
+from cardgen.upgrade import DeckDiff
+from conftest import build, run
+from engine import import_package, open_collection, review, visible_text
+
+NEW_FACTS = """
+  - id: bones-anchor
+    pattern: concept
+    topic: basics
+    source: ms-bone
+    prompt: "Bone health: besides protecting organs, what do bones anchor?"
+    answer: "Our muscles"
+  - id: prevention
+    pattern: cloze
+    topic: basics
+    source: ms-bone
+    text: "[[Prevention]] is more effective than treatment of established osteoporosis."
+"""
+
+
+class Learner:
+    """One collection, imported into after every build, with reviews in between."""
+
+    def __init__(self, col: Collection, out: Path) -> None:
+        self.col, self.out = col, out
+        self.reviews = 0
+        self.answered = 0
+        self.intervals: dict[int, int] = {}
+
+    def predicted(self, source: Path) -> DeckDiff:
+        (bones,) = [d for d in diff(source, self.out).decks if d.deck == "bones"]
+        return bones
+
+    def update(self, source: Path) -> DeckDiff:
+        """Predict, build, import, and hold the collection to the prediction."""
+        predicted = self.predicted(source)
+        build(source, self.out)
+        log = import_package(self.col, self.out / "bones.apkg")
+        assert dataclasses.asdict(log) == predicted.predicted()
+        self.check()
+        return predicted
+
+    def study(self, cards: int) -> None:
+        self.answered += len(review(self.col, "Test Bones", cards))
+        self.check()
+
+    def check(self) -> None:
+        col = self.col
+        assert col.db.scalar("select count() - count(distinct guid) from notes") == 0, "a duplicated note"
+        names = [m["name"] for m in col.models.all()]
+        assert not [n for n in names if n.endswith("+")], names
+        reviews = col.db.scalar("select count() from revlog")
+        assert reviews == self.answered, "a review was lost"
+        self.reviews = reviews
+        intervals = dict(col.db.all("select id, ivl from cards where ivl > 0"))
+        assert all(intervals.get(card) == ivl for card, ivl in self.intervals.items()), "an interval was reset"
+        self.intervals = intervals
+
+
+@pytest.fixture
+def learner(tmp_path: Path) -> Iterator[Learner]:
+    col = open_collection(tmp_path / "anki")
+    try:
+        yield Learner(col, tmp_path / "decks")
+    finally:
+        col.close()
+
+
+def edit(source: Path, old: str, new: str) -> None:
+    text = source.read_text()
+    assert old in text, old
+    source.write_text(text.replace(old, new, 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class WithHint:
+    """The concept pattern with one field more: a schema change."""
+
+    base: object = PATTERNS["concept"]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.base, name)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        fields = PATTERNS_BEFORE["concept"].fields
+        return (*fields[:2], Field("hint", "Hint"), *fields[2:])
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        for note in PATTERNS_BEFORE["concept"].notes(facts):
+            yield dataclasses.replace(note, fields=(*note.fields[:2], "", *note.fields[2:]))
+
+
+PATTERNS_BEFORE = dict(PATTERNS)
+
+
+def test_a_maintainers_year(small: Path, learner: Learner, monkeypatch: pytest.MonkeyPatch) -> None:
+    col = learner.col
+
+    # January: the first version.
+    first = learner.update(small)
+    assert (first.version_to, len(first.added)) == (1, 25)
+    learner.study(12)
+
+    # February: a fact's text is corrected.
+    assert learner.predicted(small).version_to == 1  # nothing changed yet: no new version
+    edit(small, "Use for more than 3-4 months", "Use for longer than 3-4 months")
+    step = learner.update(small)
+    assert step.version_to == 2 and [c.key for c in step.updated] == ["ms_factor:ms-glucocorticoids"]
+    (change,) = step.updated[0].changes
+    assert (change.field, change.new) == ("Explanation", "Use for longer than 3-4 months can result in weakened bones.")
+    learner.study(5)
+
+    # March: two facts are added.
+    edit(small, "facts:\n", "facts:\n" + NEW_FACTS)
+    step = learner.update(small)
+    assert sorted(step.added) == ["cloze:prevention", "concept:bones-anchor"]
+    learner.study(5)
+
+    # April: a fact is removed. Its note is shipped once more, tagged and saying so.
+    text = small.read_text()
+    start = text.index("  - id: age\n")
+    small.write_text(text[:start] + text[text.index("  - id: ms-glucocorticoids\n"):])
+    step = learner.update(small)
+    assert step.retired == ["risk_factor:age"]
+    (age,) = col.find_notes("tag:test-bones::retired")
+    note = col.get_note(age)
+    assert "Retired on" in visible_text(note.cards()[0].answer()) and note["Factor"] == "Age"
+    description = col.decks.get(col.decks.id_for_name("Test Bones"))["desc"]
+    assert "tag:test-bones::retired" in description and "Version 4" in description
+    step = learner.update(small)  # shipped once: the next build leaves it out, the lock keeps it
+    assert not step.changed and step.version_to == 4
+    assert "risk_factor:age" in (learner.out / "cardgen.lock.json").read_text().split('"retired"')[1]
+    assert col.find_notes("tag:test-bones::retired") == [age]
+    learner.study(5)
+
+    # May: the cards are restyled.
+    monkeypatch.setattr(package_module, "CSS", package_module.CSS + "\n.prompt { letter-spacing: 0.01em; }\n")
+    step = learner.update(small)
+    assert [(t.name, t.kind) for t in step.types][:1] == [("cardgen: cloze", "in place")]
+    assert all("restyled (CSS)" in t.detail for t in step.types)
+    assert "letter-spacing" in col.models.by_name("cardgen: concept")["css"]
+
+    # June: a field is renamed; its id stays, so the rename reaches the learner in place.
+    concept = PATTERNS["concept"]
+    renamed = dataclasses.replace(concept, fields=(dataclasses.replace(concept.fields[1], name="Reply") if f.key == "answer" else f for f in concept.fields))
+    renamed = dataclasses.replace(renamed, fields=tuple(renamed.fields), templates=tuple(
+        dataclasses.replace(t, back=t.back.replace("{{Answer}}", "{{Reply}}")) for t in concept.templates
+    ))
+    monkeypatch.setitem(PATTERNS, "concept", renamed)
+    step = learner.update(small)
+    assert [t.detail for t in step.types] == ["fields renamed, card templates changed; updated in place, reviews kept"]
+    assert [f["name"] for f in col.models.by_name("cardgen: concept")["flds"]][:2] == ["Prompt", "Reply"]
+    learner.study(5)
+
+    # July: a field is added. Undeclared, the build is refused and nothing is written.
+    PATTERNS_BEFORE["concept"] = renamed
+    monkeypatch.setitem(PATTERNS, "concept", WithHint())
+    before = {p.name: p.read_bytes() for p in learner.out.iterdir()}
+    refused = run("build", "--source", small, "--out", learner.out)
+    assert refused.exit_code == 1
+    assert "changed schema (1 field added)" in refused.output and "'Name+'" in refused.output
+    assert {p.name: p.read_bytes() for p in learner.out.iterdir()} == before
+
+    # Declared, the new version is a note type of its own; old notes keep their reviews.
+    edit(small, "facts:\n", 'note_types:\n  concept: {version: 2, migration: "a Hint field"}\nfacts:\n')
+    step = learner.update(small)
+    assert sorted(step.conflicting) == ["concept:bones-anchor", "concept:bones-protect"]
+    assert [(t.name, t.kind) for t in step.types] == [("cardgen: concept (v2)", "new version")]
+    assert "Change Note Type" in step.types[0].detail
+    assert col.models.by_name("cardgen: concept (v2)") is not None
+    assert "cardgen: concept (v2): a new version of 'cardgen: concept': a Hint field" in (learner.out / "CHANGELOG.md").read_text()
+
+    # The learner follows the migration note: change the note type, import with "Always".
+    old_type, new_type = col.models.by_name("cardgen: concept"), col.models.by_name("cardgen: concept (v2)")
+    request = col.models.change_notetype_info(old_notetype_id=old_type["id"], new_notetype_id=new_type["id"]).input
+    request.note_ids.extend(col.models.nids(old_type["id"]))
+    col.models.change_notetype_of_notes(request)
+    log = import_package(col, learner.out / "bones.apkg", always=True)
+    assert log.new == log.conflicting == 0
+    learner.check()
+    assert col.models.nids(old_type["id"]) == []
+    assert len(col.models.nids(new_type["id"])) == 2
+    learner.study(5)
+
+    # August: the moved notes update like any other again.
+    time.sleep(1.1)  # the learner's Change Note Type stamped the notes with this second
+    edit(small, "Our vital organs", "Our vital organs and brain")
+    step = learner.update(small)
+    assert [c.key for c in step.updated] == ["concept:bones-protect"] and not step.conflicting
+    assert col.get_note(col.find_notes('"Prompt:Bone health: what do bones protect?"')[0])["Reply"] == "Our vital organs and brain"
+    assert learner.reviews == learner.answered > 30
+
+    # The whole year stands in the deck's changelog, one version per change, newest first.
+    changelog = (learner.out / "CHANGELOG.md").read_text()
+    bones = changelog.split("## Test Bones", 1)[1].split("\n## ", 1)[0]
+    headings = [line.split(",")[0] for line in bones.splitlines() if line.startswith("### Version")]
+    assert headings == [f"### Version {n}" for n in range(8, 0, -1)]
+
+
+def test_a_retired_fact_that_comes_back_gets_its_old_note(small: Path, learner: Learner) -> None:
+    learner.update(small)
+    learner.study(20)
+    text = small.read_text()
+    start, end = text.index("  - id: age\n"), text.index("  - id: ms-glucocorticoids\n")
+    small.write_text(text[:start] + text[end:])
+    learner.update(small)
+    small.write_text(text)
+    step = learner.update(small)
+    assert step.updated and step.updated[0].key == "risk_factor:age" and not step.added
+    (age,) = learner.col.find_notes('"Factor:Age"')
+    assert "retired" not in " ".join(learner.col.get_note(age).tags)
