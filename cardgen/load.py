@@ -137,7 +137,33 @@ def _check_events(name: str, text: str) -> list[Problem]:
     return problems
 
 
-def _convert(name: str, node: yaml.Node, problems: list[Problem]) -> Any:
+def _depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth, cheap enough for every load.
+
+    Block nesting needs more indentation (or a "- ") per level, about; flow nesting is at
+    most the running count of open brackets, those in quoted text included. Only a source
+    whose bound is high pays for the exact walk over the parser's events.
+    """
+    lead = max((len(m.group()) for m in re.finditer(r"^[ -]*", text, re.M)), default=0)
+    depth = flow = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        flow = max(flow, depth)
+    return 2 * (lead + 1) + flow
+
+
+class _Repeated(Exception):
+    """The composed tree shares a node: the document uses an alias."""
+
+
+def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]) -> Any:
+    if id(node) in seen:  # an alias: never walk a node twice (that is how a bomb goes off)
+        raise _Repeated
+    seen.add(id(node))
+    if node.tag not in _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}:
+        line, col = _mark(node.start_mark)
+        problems.append(Problem(name, line, col, f"tag '{node.tag}' is not allowed; remove it, values are plain text"))
+        return None
     if isinstance(node, yaml.MappingNode):
         result = Map(mark=_mark(node.start_mark))
         for key_node, value_node in node.value:
@@ -155,14 +181,14 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem]) -> Any:
                     )
                 )
                 continue
-            result[key] = _convert(name, value_node, problems)
+            result[key] = _convert(name, value_node, problems, seen)
             result.key_marks[key] = (kline, kcol)
             result.value_marks[key] = _mark(value_node.start_mark)
         return result
     if isinstance(node, yaml.SequenceNode):
         seq = Seq(mark=_mark(node.start_mark))
         for item in node.value:
-            seq.append(_convert(name, item, problems))
+            seq.append(_convert(name, item, problems, seen))
             seq.item_marks.append(_mark(item.start_mark))
         return seq
     assert isinstance(node, yaml.ScalarNode)
@@ -179,19 +205,25 @@ def load(path: Path) -> Map:
     if CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully
         raise SourceError(problems)
     try:
-        problems += _check_events(name, text)
+        # libyaml's composer recurses in C: deep nesting must be refused before it runs.
+        if _depth_bound(text) > MAX_DEPTH:
+            problems += _check_events(name, text)
+        if problems:
+            raise SourceError(problems)
+        node = yaml.compose(text, Loader=_Loader)
+        if node is None:
+            raise SourceError([Problem(name, 1, 1, "the file holds no data; a source needs 'format', 'documents', 'decks' and 'facts'")])
+        data = _convert(name, node, problems, set())
+    except _Repeated:  # the exact walk names each alias where it stands
+        raise SourceError(_check_events(name, text)) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
         what = exc.problem or "not valid YAML"
         problems.append(Problem(name, line, col, f"YAML syntax: {what}; fix the syntax near here"))
+        raise SourceError(problems) from None
     except yaml.YAMLError as exc:  # the reader's errors carry no mark
         problems.append(Problem(name, 1, 1, f"not readable as YAML ({exc}); fix the file"))
-    if problems:
-        raise SourceError(problems)
-    node = yaml.compose(text, Loader=_Loader)
-    if node is None:
-        raise SourceError([Problem(name, 1, 1, "the file holds no data; a source needs 'format', 'documents', 'decks' and 'facts'")])
-    data = _convert(name, node, problems)
+        raise SourceError(problems) from None
     if problems:
         raise SourceError(problems)
     if not isinstance(data, Map):
