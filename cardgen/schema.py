@@ -85,7 +85,7 @@ def _pattern_branch(name: str) -> dict[str, Any]:
 def source_schema() -> dict[str, Any]:
     """The whole schema, as `cardgen schema` prints it."""
     result: dict[str, Any] = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",  # what editors read best
         "$id": SCHEMA_ID,
         "title": "cardgen source",
         "description": "A knowledge base that cardgen turns into Anki decks.",
