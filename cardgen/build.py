@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dataclasses
-from typing import Any, Mapping
+import json
+from typing import Any, Callable, Iterable, Mapping
 
 import genanki
 
-from cardgen import identity, package, upgrade
+from cardgen import identity, package, stamp, upgrade
 from cardgen.errors import OutputError, Problem, SourceError
 from cardgen.identity import Assigned, Clock, Wanted
 from cardgen.package import NoteOut, OldNote
@@ -29,6 +30,7 @@ class Result:
     note_types: int
     stale: tuple[str, ...] = ()  # with check: what differs from the packages on disk
     written: tuple[str, ...] = field(default=())
+    up_to_date: bool = False  # nothing was built: source, lock and outputs are as last built
 
     @property
     def notes(self) -> int:
@@ -98,15 +100,29 @@ def _retire(
             old.model_id, package.model_from_contents(old.model_id, old_models[old.model_id])
         )
         root = f"{decks[deck_id].tag}::retired"
-        fields = upgrade.retired_fields([f["name"] for f in m.fields], old.fields, today, root)
-        tags = tuple(sorted({*old.tags, root}))
-        result.wanted.append(Wanted(key, identity.content_hash([fields, tags, old.subdeck]), package.card_ords(m, fields)))
-        result.outs.append((deck_id, NoteOut(old.guid, old.model_id, fields, tags, old.subdeck, Assigned(0, 0))))
+        if root in old.tags:  # shipped retired already: the same note again, untouched
+            fields, tags = old.fields, old.tags
+        else:
+            fields = upgrade.retired_fields([f["name"] for f in m.fields], old.fields, today, root)
+            tags = tuple(sorted({*old.tags, root}))
+        made = package.note(m, fields, tags, old.guid)
+        result.wanted.append(Wanted(key, identity.content_hash(fields, tags, old.subdeck), package.card_ords(made)))
+        result.outs.append((deck_id, NoteOut(made, old.subdeck, Assigned(0, 0))))
         result.decks[key] = deck_id
     return result
 
 
-def compile_source(source: Source, lock: dict[str, Any], clock: Clock, previous: Mapping[str, bytes] | None = None) -> Compiled:
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def compile_source(
+    source: Source, lock: dict[str, Any], clock: Clock, previous: Mapping[str, bytes] | None = None,
+    progress: Progress = _quiet,
+) -> Compiled:
     """Every file the build writes, and what an import of it does, from source, lock and last build."""
     specs = notes_of(source)
     locked_types: dict[str, Any] = lock.get("note_types", {})
@@ -123,16 +139,17 @@ def compile_source(source: Source, lock: dict[str, Any], clock: Clock, previous:
     problems: list[Problem] = []
     wanted: list[Wanted] = []
     outs: list[tuple[str, NoteOut]] = []  # (deck id, note) in build order
-    for spec in specs:
-        m = models[spec.pattern]
-        ords = package.card_ords(m, spec.fields)
+    for done, spec in enumerate(specs):
+        if done % 1000 == 0:
+            progress("notes", done, len(specs))
+        made = package.note(models[spec.pattern], spec.fields, spec.tags, identity.note_guid(spec.pattern, spec.key))
+        ords = package.card_ords(made)
         if not ords:
             line, col = spec.fact.mark
             problems.append(Problem(str(source.path), line, col, f"fact '{spec.fact.id}' would make a note with no card; fill in its text"))
         key = f"{spec.pattern}:{spec.key}"
-        wanted.append(Wanted(key, identity.content_hash([spec.fields, spec.tags, spec.fact.topic.subdeck]), ords))
-        note = NoteOut(identity.note_guid(spec.pattern, spec.key), m.model_id, spec.fields, spec.tags, spec.fact.topic.subdeck, Assigned(0, 0))
-        outs.append((spec.fact.topic.deck, note))
+        wanted.append(Wanted(key, identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck), ords))
+        outs.append((spec.fact.topic.deck, NoteOut(made, spec.fact.topic.subdeck, Assigned(0, 0))))
     if problems:
         raise SourceError(problems)
 
@@ -140,12 +157,17 @@ def compile_source(source: Source, lock: dict[str, Any], clock: Clock, previous:
     live = {w.key for w in wanted}
     old_notes, old_models = _previous(previous or {})
     current = {m.model_id: m for m in models.values()}
-    retiring = _retire(sorted(set(lock.get("notes", {})) - live), source, old_notes, old_models, current, today)
+    # A retired note ships in the deck version that retires it, however often that version is
+    # rebuilt; the next version leaves it out, and only the lock remembers it.
+    versions_now = {d: e.get("version", 0) for d, e in lock.get("decks", {}).items()}
+    shipping = {k for k, e in lock.get("retired", {}).items() if e.get("version") == versions_now.get(e.get("deck", ""))}
+    gone = sorted((set(lock.get("notes", {})) | shipping) - live)
+    retiring = _retire(gone, source, old_notes, old_models, current, today)
     wanted += retiring.wanted
     outs += retiring.outs
 
     model_wanted = [
-        Wanted(p, identity.content_hash(package.model_content(m)), new_id=m.model_id, record={"version": versions[p], "schema": schemas[p]})
+        Wanted(p, identity.content_hash([json.dumps(package.model_content(m), sort_keys=True)]), new_id=m.model_id, record={"version": versions[p], "schema": schemas[p]})
         for p, m in models.items()
     ]
     plan = identity.plan(lock, wanted, model_wanted, clock)
@@ -157,15 +179,17 @@ def compile_source(source: Source, lock: dict[str, Any], clock: Clock, previous:
     new_lock = plan.lock
     retired = {k: v for k, v in lock.get("retired", {}).items() if k not in live}
     for key, deck_id in retiring.decks.items():
-        retired[key] = {**new_lock["notes"].pop(key), "deck": deck_id, "retired": today}
+        when = retired.get(key, {}).get("retired", today)
+        retired[key] = {**new_lock["notes"].pop(key), "deck": deck_id, "retired": when}
     for deck_id, keys in retiring.unshipped.items():
-        retired.update({key: {**lock["notes"][key], "deck": deck_id, "retired": today} for key in keys})
-    new_lock["retired"] = retired
+        retired.update({key: {**lock["notes"][key], "deck": deck_id, "retired": today} for key in keys if key in lock["notes"]})
 
     diffs = _diffs(source, lock, plan, outs, wanted, retiring, versions, models, {g: n for g, (_, n) in old_notes.items()}, old_models)
     files: dict[str, bytes] = {}
     lock_decks: dict[str, Any] = dict(lock.get("decks", {}))
-    for deck in source.decks:
+    progress("notes", len(specs), len(specs))
+    for done, deck in enumerate(source.decks):
+        progress("packages", done, len(source.decks))
         d = diffs[deck.id]
         entry = lock_decks.get(deck.id, {"version": 0, "changelog": []})
         if d.changed or d.version_from == 0:
@@ -176,6 +200,10 @@ def compile_source(source: Source, lock: dict[str, Any], clock: Clock, previous:
         text = upgrade.description(deck, entry["changelog"], has_retired)
         notes = [note for deck_id, note in outs if deck_id == deck.id]
         files[d.file] = package.write(deck.name, text, all_models, model_mods, notes)
+    progress("packages", len(source.decks), len(source.decks))
+    for key, deck_id in retiring.decks.items():  # the version that retired it, kept after
+        retired[key]["version"] = lock.get("retired", {}).get(key, {}).get("version", lock_decks[deck_id]["version"])
+    new_lock["retired"] = retired
     new_lock["decks"] = lock_decks
     files[identity.LOCK_NAME] = identity.dump_lock(new_lock)
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, lock_decks)
@@ -202,7 +230,10 @@ def _diffs(
         pattern = want.key.split(":", 1)[0]
         status = plan.status[want.key]
         if want.key in retiring.decks:
-            d.retired.append(want.key)
+            if status == "unchanged":  # retired in this version already, shipped again as it was
+                d.unchanged += 1
+            else:
+                d.retired.append(want.key)
             continue
         deck_types[deck_id].add(pattern)
         if pattern in moved and status != "added":  # the learner's note is on the old note type
@@ -255,6 +286,14 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
     return stale
 
 
+def _remove_stale_temps(out: Path, names: Iterable[str]) -> None:
+    """Temp files a build killed mid-write left beside the files it was writing."""
+    prefixes = tuple(f".{name}." for name in names)
+    for stale in out.glob(".*.tmp"):
+        if stale.name.startswith(prefixes):
+            stale.unlink(missing_ok=True)
+
+
 def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
     """Write each changed file atomically: a temp file beside it, fsync, then rename.
 
@@ -273,9 +312,7 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
     target = out
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for stale in out.glob(".*.tmp"):  # left by a build that was killed mid-write
-            if any(stale.name.startswith(f".{name}.") for name in files):
-                stale.unlink()
+        _remove_stale_temps(out, files)
         for name, data in changed.items():
             target = out / name
             fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
@@ -310,14 +347,42 @@ def _read_previous(out: Path, source: Source) -> dict[str, bytes]:
     return previous
 
 
-def build(source_path: Path, out: Path, check: bool = False) -> Result:
-    """Build every deck of the source into `out`; with `check`, only say what is stale."""
+def _unchanged(decks: list[dict[str, Any]]) -> Result:
+    """The result of a build that found nothing to do."""
+    diffs = tuple(
+        DeckDiff(d["id"], d["name"], d["file"], d["version"], d["version"], notes=d["notes"], cards=d["cards"], unchanged=d["notes"])
+        for d in decks
+    )
+    return Result(diffs, note_types=sum(d["note_types"] for d in decks), up_to_date=True)
+
+
+def build(source_path: Path, out: Path, check: bool = False, progress: Progress = _quiet) -> Result:
+    """Build every deck of the source into `out`; with `check`, only say what is stale.
+
+    When source, lock, outputs and tool are exactly as the last build left them, nothing
+    is parsed or built: the answer is already known.
+    """
+    tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p)), sort_keys=True) for p in PATTERNS.values()]))
+    known = stamp.up_to_date(source_path, out, tool_id)
+    if known is not None:
+        _remove_stale_temps(out, known["files"])
+        return _unchanged(known["decks"])
     source = read_source(source_path)
-    compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source))
+    compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source), progress)
     r = compiled.result
     if check:
         return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
-    return dataclasses.replace(r, written=tuple(_write_all(out, compiled.files)))
+    written = _write_all(out, compiled.files)
+    summary = [
+        {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards,
+         "note_types": r.note_types if i == 0 else 0}
+        for i, d in enumerate(r.decks)
+    ]
+    try:  # a cache: failing to write it costs the next build time, nothing else
+        _write_all(out, {stamp.NAME: stamp.record(source_path.read_bytes(), compiled.files, summary, tool_id)})
+    except OutputError:
+        pass
+    return dataclasses.replace(r, written=tuple(written))
 
 
 def diff(source_path: Path, out: Path) -> Result:

@@ -5,7 +5,10 @@ Exit codes: 0 ok; 1 invalid data, a stale check or a failed build; 2 usage.
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,11 +47,39 @@ def cli() -> None:
     """
 
 
+class _Progress:
+    """A progress bar on stderr for a build that runs past a second; silent when piped."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.bar: Any = None
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < 1.0:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = click.progressbar(length=total, label=f"cardgen: {stage}", file=sys.stderr).__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+
+
 @cli.command()
 @SOURCE
 @OUT
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and name what is stale if OUT differs from what the source builds.")
-def build(source: Path, out: Path, check: bool) -> None:
+@QUIET
+def build(source: Path, out: Path, check: bool, quiet: bool) -> None:
     """Validate the source and write one .apkg per deck, and the lock, into OUT.
 
     Re-importing a rebuilt package updates changed notes in place, adds nothing twice and
@@ -62,10 +93,13 @@ def build(source: Path, out: Path, check: bool) -> None:
     """
     from cardgen.build import build as run  # genanki loads only for the commands that need it
 
+    progress = _Progress(not quiet)
     try:
-        result = run(source, out, check=check)
+        result = run(source, out, check=check, progress=progress)
     except CardgenError as error:
         raise _fail(error) from None
+    finally:
+        progress.close()
     from cardgen.upgrade import report
 
     summary = (
@@ -77,7 +111,10 @@ def build(source: Path, out: Path, check: bool) -> None:
             raise click.ClickException(
                 "stale: " + "\n       ".join(result.stale) + f"\nrun 'cardgen build --source {source} --out {out}' and commit {out}/"
             )
-        click.echo(f"{out}/ is up to date with {source}\n{summary}")
+        click.echo(f"{summary}\n{out}/ is up to date with {source}")
+        return
+    if result.up_to_date:
+        click.echo(f"{summary}\n{out}/ is up to date: source, lock and decks are as the last build left them")
         return
     written = ", ".join(result.written) if result.written else "nothing changed"
     click.echo(f"{summary}\nwrote to {out}/: {written}")

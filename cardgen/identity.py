@@ -21,7 +21,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import genanki
 
@@ -74,9 +74,12 @@ def note_guid(pattern: str, key: str) -> str:
     return str(genanki.guid_for("cardgen", pattern, key))
 
 
-def content_hash(value: Any) -> str:
-    """A digest of anything JSON can hold; what the lock compares to decide a mod moves."""
-    data = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def content_hash(fields: Sequence[str], tags: Sequence[str] = (), where: str = "") -> str:
+    """What the lock compares to decide a mod moves: a note's fields, tags and subdeck.
+
+    Field text never holds \x1f (validation refuses it), so the joined form is unambiguous.
+    """
+    data = "\x1f".join(fields) + "\x1e" + " ".join(tags) + "\x1e" + where
     return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 

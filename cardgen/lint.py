@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+import genanki
+
 from cardgen import package
 from cardgen.build import notes_of
 from cardgen.patterns import PATTERNS
@@ -86,11 +88,12 @@ class Report:
 def cards_of(source: Source) -> list[Card]:
     """Every card the source builds, rendered as Anki renders our templates."""
     result = []
+    models: dict[str, genanki.Model] = {}
     for spec in notes_of(source):
         pattern = PATTERNS[spec.pattern]
-        model = package.model(pattern)
+        model = models.get(spec.pattern) or models.setdefault(spec.pattern, package.model(pattern))
         fields = {f.name: value for f, value in zip(pattern.fields, spec.fields)}
-        for ordinal in package.card_ords(model, spec.fields):
+        for ordinal in package.card_ords(package.note(model, spec.fields)):
             template = pattern.templates[0 if pattern.cloze else ordinal]
             front_html = render(template.front, fields, ordinal, question=True)
             back_html = render(template.back, fields, ordinal, question=False, front=front_html)

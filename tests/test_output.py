@@ -21,7 +21,7 @@ def test_a_build_leaves_no_temporary_file_anywhere(small: Path, tmp_path: Path) 
             env=env, check=True, capture_output=True,
         )
     assert list(temp.iterdir()) == []
-    assert sorted(p.name for p in out.iterdir()) == ["CHANGELOG.md", "b12.apkg", "bones.apkg", "cardgen.lock.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".cardgen-build.json", "CHANGELOG.md", "b12.apkg", "bones.apkg", "cardgen.lock.json"]
 
 
 def test_an_unchanged_rebuild_touches_nothing(small: Path, tmp_path: Path) -> None:
@@ -29,7 +29,7 @@ def test_an_unchanged_rebuild_touches_nothing(small: Path, tmp_path: Path) -> No
     build(small, out)
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     result = build(small, out)
-    assert "nothing changed" in result.output
+    assert "is up to date: source, lock and decks are as the last build left them" in result.output
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
 
 
@@ -56,6 +56,6 @@ def test_a_failed_write_keeps_the_previous_files_and_leaves_no_temp_file(small: 
     result = run("build", "--source", small, "--out", out)
     assert result.exit_code == 1
     assert "bones.apkg: cannot write" in result.output and "previous decks are unchanged" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["CHANGELOG.md", "b12.apkg", "bones.apkg", "cardgen.lock.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".cardgen-build.json", "CHANGELOG.md", "b12.apkg", "bones.apkg", "cardgen.lock.json"]
     assert (out / "b12.apkg").read_bytes() == before["b12.apkg"]
     assert (out / "cardgen.lock.json").read_bytes() == before["cardgen.lock.json"]

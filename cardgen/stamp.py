@@ -1,0 +1,62 @@
+"""The up-to-date check: skip the build when source, lock and tool are as last built.
+
+After each build a small cache file beside the decks records the digest of the source it
+read, the tool's version, and the digest of every file it wrote (the lock among them). If
+all still match, building again would change nothing, and `build` and `build --check` are
+done without parsing the source. A cache, not a record: it is not committed, and without
+it (a fresh clone) the build simply does the full work. Light on purpose: no YAML, no
+genanki.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from cardgen import __version__
+
+NAME = ".cardgen-build.json"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tool(note_types: str) -> str:
+    """The tool as it runs: its version, its code, and the note types it would write.
+
+    The code's digest catches a change made without a new version; the note types' catch
+    one made at run time (a test restyling the cards, say).
+    """
+    code = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.rglob("*")):
+        if path.suffix in (".py", ".html"):
+            code.update(path.read_bytes())
+    return f"{__version__}+{code.hexdigest()[:16]}+{note_types[:16]}"
+
+
+def record(source: bytes, files: Mapping[str, bytes], decks: Any, tool_id: str) -> bytes:
+    """The cache file's content for a build that read `source` and wrote `files`."""
+    stamp = {
+        "decks": decks,
+        "files": {name: _digest(data) for name, data in sorted(files.items())},
+        "source": _digest(source),
+        "tool": tool_id,
+    }
+    return (json.dumps(stamp, indent=1, sort_keys=True) + "\n").encode()
+
+
+def up_to_date(source: Path, out: Path, tool_id: str) -> Any | None:
+    """The last build's record (its decks and files), if building now would change nothing."""
+    try:
+        stamp = json.loads((out / NAME).read_bytes())
+        if stamp.get("tool") != tool_id or stamp.get("source") != _digest(source.read_bytes()):
+            return None
+        for name, want in stamp.get("files", {}).items():
+            if _digest((out / name).read_bytes()) != want:
+                return None
+        return stamp
+    except (OSError, ValueError, AttributeError):
+        return None
