@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dataclasses
+import gc
 import json
-from typing import Any, Callable, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import genanki
 
@@ -356,6 +358,20 @@ def _unchanged(decks: list[dict[str, Any]]) -> Result:
     return Result(diffs, note_types=sum(d["note_types"] for d in decks), up_to_date=True)
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """A build allocates hundreds of thousands of objects and frees almost none until it
+    ends; Python's cycle collector would walk them all again and again (40% of a large
+    build's time). They hold no cycles worth collecting before the build is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(source_path: Path, out: Path, check: bool = False, progress: Progress = _quiet) -> Result:
     """Build every deck of the source into `out`; with `check`, only say what is stale.
 
@@ -367,8 +383,9 @@ def build(source_path: Path, out: Path, check: bool = False, progress: Progress 
     if known is not None:
         _remove_stale_temps(out, known["files"])
         return _unchanged(known["decks"])
-    source = read_source(source_path)
-    compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source), progress)
+    with _no_gc():
+        source = read_source(source_path)
+        compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source), progress)
     r = compiled.result
     if check:
         return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
@@ -387,5 +404,6 @@ def build(source_path: Path, out: Path, check: bool = False, progress: Progress 
 
 def diff(source_path: Path, out: Path) -> Result:
     """What a build would change, without writing anything."""
-    source = read_source(source_path)
-    return compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source)).result
+    with _no_gc():
+        source = read_source(source_path)
+        return compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source)).result

@@ -46,6 +46,7 @@ class Map(dict[str, Any]):
         self.mark = mark
         self.key_marks: dict[str, Mark] = {}
         self.value_marks: dict[str, Mark] = {}
+        self.escapes = True  # on the root: the file may hold a YAML escape ("\x1f") somewhere
 
 
 class Seq(list[Any]):
@@ -229,4 +230,5 @@ def load(path: Path) -> Map:
     if not isinstance(data, Map):
         line, col = _mark(node.start_mark)
         raise SourceError([Problem(name, line, col, "the top level must be a mapping with 'format', 'documents', 'decks' and 'facts'")])
+    data.escapes = "\\" in text
     return data

@@ -12,9 +12,8 @@ import difflib
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import jsonschema
 import jsonschema_rs
 
 from cardgen.errors import Problem, SourceError
@@ -22,6 +21,9 @@ from cardgen.load import CONTROL_CHARS, Map, Seq, load
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import slug
 from cardgen.records import Deck, Document, Fact, Item, Mark, NoteTypeVersion, Source, Topic
+if TYPE_CHECKING:
+    import jsonschema
+
 from cardgen.schema import FORMAT, ID_PATTERN, MAX_TEXT, TAG_PATTERN, source_schema
 
 Path_ = tuple[str | int, ...]
@@ -30,6 +32,8 @@ Path_ = tuple[str | int, ...]
 @lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft7Validator:
     """Every error, with its path and keyword: for the messages of an invalid source."""
+    import jsonschema  # only an invalid source needs it
+
     return jsonschema.Draft7Validator(source_schema())
 
 
@@ -271,7 +275,10 @@ def check(root: Map, path: Path) -> Source:
     errors = [] if _fast().is_valid(root) else list(_validator().iter_errors(root))
     problems = [_explain(e, places, file) for e in errors]
     broken = {tuple(e.absolute_path)[:2] for e in errors}
-    for value_path, value in _strings(root):
+    # A control character the file holds as such was refused on loading; one written as a
+    # YAML escape ("\x1f") can only be there if the file has a backslash.
+    escaped = _strings(root) if root.escapes else iter(())
+    for value_path, value in escaped:
         bad = CONTROL_CHARS.search(value)
         if bad:
             line, col = places.mark(value_path)

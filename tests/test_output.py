@@ -59,3 +59,27 @@ def test_a_failed_write_keeps_the_previous_files_and_leaves_no_temp_file(small: 
     assert sorted(p.name for p in out.iterdir()) == [".cardgen-build.json", "CHANGELOG.md", "b12.apkg", "bones.apkg", "cardgen.lock.json"]
     assert (out / "b12.apkg").read_bytes() == before["b12.apkg"]
     assert (out / "cardgen.lock.json").read_bytes() == before["cardgen.lock.json"]
+
+
+def test_the_up_to_date_check_notices_any_change_it_must(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    assert "is up to date" in build(small, out).output
+    (out / "bones.apkg").unlink()  # an output gone
+    assert "wrote to" in build(small, out).output and (out / "bones.apkg").exists()
+    (out / "cardgen.lock.json").write_text((out / "cardgen.lock.json").read_text() + " ")  # a lock touched
+    assert "wrote to" in build(small, out).output
+    small.write_text(small.read_text() + "\n# a comment\n")  # the source touched, cards not
+    result = build(small, out)
+    assert "wrote to" in result.output and "0 added, 0 updated, 25 unchanged" in result.output
+
+
+def test_no_progress_bar_when_piped(tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cardgen", "build", "--source", str(ROOT / "source.yaml"), "--out", str(tmp_path / "decks")],
+        capture_output=True, text=True, check=True,
+    )
+    assert done.stderr == ""
+    assert "wrote to" in done.stdout

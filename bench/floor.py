@@ -1,0 +1,38 @@
+"""The floor: parse the source with libyaml and write the same notes with genanki, nothing else.
+
+Usage: python bench/floor.py SOURCE OUT.apkg
+"""
+
+from __future__ import annotations
+
+import sys
+
+import genanki
+import yaml
+
+LISTS = ("foods", "examples")
+
+
+def main(source: str, out: str) -> None:
+    with open(source, encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=yaml.CSafeLoader)
+    models: dict[str, genanki.Model] = {}
+    deck = genanki.Deck(1_000_000_001, "floor")
+    for fact in data["facts"]:
+        values = [str(v) for k, v in fact.items() if k not in LISTS]
+        items = next((fact[k] for k in LISTS if k in fact), [None])
+        pattern = fact["pattern"]
+        count = len(values) + 1
+        model = models.get(pattern) or models.setdefault(pattern, genanki.Model(
+            1_000_000_000 + len(models), pattern,
+            fields=[{"name": f"F{i}"} for i in range(count)],
+            templates=[{"name": "Card", "qfmt": "{{F0}}", "afmt": "{{FrontSide}}<hr id=answer>{{F1}}"}],
+        ))
+        for item in items:
+            fields = values + [str(item or "")]
+            deck.add_note(genanki.Note(model=model, fields=fields + [""] * (len(model.fields) - len(fields))))
+    genanki.Package(deck).write_to_file(out, timestamp=1_767_225_600)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,126 @@
+"""The benchmark: cardgen against its floor, side by side, in one run.
+
+    python bench/run.py            # 1,000, 10,000 and 50,000 facts
+    python bench/run.py --quick    # 1,000 and 10,000 only
+
+Not a test: it measures wall time and peak memory (each command in its own process) and
+prints a Markdown table with the ratios and the targets of issue 8. Everything it writes
+goes to a scratch folder inside bench/ and is removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from synth import write  # noqa: E402
+
+PY = sys.executable
+# The entry point beside this Python: a shim on PATH (pyenv's is a shell script) would be
+# timed too, and the baseline runs this Python directly.
+CARDGEN = str(Path(sys.executable).with_name("cardgen")) if Path(sys.executable).with_name("cardgen").exists() else (shutil.which("cardgen") or "cardgen")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mib: float
+
+
+def measure(command: list[str], env: dict[str, str] | None = None, repeat: int = 1) -> Run:
+    """The best wall time of `repeat` runs, and the process's peak resident memory."""
+    best = Run(float("inf"), 0.0)
+    for _ in range(repeat):
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode() if process.stderr else ''}")
+        best = Run(min(best.seconds, elapsed), max(best.peak_mib, usage.ru_maxrss / 1024))
+    return best
+
+
+def notes_in(source: Path) -> int:
+    import yaml
+
+    data = yaml.load(source.read_text(), Loader=yaml.CSafeLoader)
+    return sum(len(f.get("foods") or f.get("examples") or [None]) for f in data["facts"])
+
+
+def row(what: str, ours: float, base: float, target: str, ok: bool, unit: str = "s") -> str:
+    return f"| {what} | {ours:.2f} {unit} | {base:.2f} {unit} | {ours / base:.2f}x | {target} | {'yes' if ok else '**no**'} |"
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    sizes = (1_000, 10_000) if "--quick" in sys.argv else (1_000, 10_000, 50_000)
+    scratch = Path(tempfile.mkdtemp(prefix=".bench-", dir=HERE))
+    env = {**os.environ, "TMPDIR": str(scratch)}  # genanki's floor leaves its temp file here
+    lines = ["| measure | cardgen | baseline | ratio | target | met |", "|---|---:|---:|---:|---|---|"]
+    try:
+        click_import = measure([PY, "-c", "import click"], repeat=15)
+        help_run = measure([CARDGEN, "--help"], repeat=15)
+        lines.append(row("`cardgen --help` vs `import click`", help_run.seconds, click_import.seconds, "<= 1.3x",
+                         help_run.seconds <= 1.3 * click_import.seconds))
+        imports = measure([PY, "-c", "import genanki, yaml"], repeat=5)
+        bundled = measure([CARDGEN, "build", "--quiet", "--source", str(ROOT / "source.yaml"), "--out", str(scratch / "bundled")], repeat=1)
+        lines.append(row("bundled build (287 notes) vs `import genanki, yaml`", bundled.seconds, imports.seconds, "-", True))
+        full: dict[int, Run] = {}
+        for size in sizes:
+            source = write(scratch / f"s{size}.yaml", size)
+            out = scratch / f"out{size}"
+            repeat = 3 if size <= 10_000 else 2  # best of: this machine's timings wander
+            full[size] = Run(float("inf"), 0.0)
+            for _ in range(repeat):  # each time from nothing: a full build
+                shutil.rmtree(out, ignore_errors=True)
+                once = measure([CARDGEN, "build", "--quiet", "--source", str(source), "--out", str(out)], env)
+                full[size] = Run(min(full[size].seconds, once.seconds), max(full[size].peak_mib, once.peak_mib))
+            floor = measure([PY, str(HERE / "floor.py"), str(source), str(scratch / f"floor{size}.apkg")], env, repeat)
+            raw = measure([PY, str(HERE / "raw.py"), str(notes_in(source)), str(scratch / f"raw{size}.apkg")], env, repeat)
+            target = size >= 10_000
+            lines.append(row(f"build, {size:,} facts, vs floor (libyaml + genanki)", full[size].seconds, floor.seconds,
+                             "<= 1.3x" if target else "-", not target or full[size].seconds <= 1.3 * floor.seconds))
+            lines.append(row(f"build, {size:,} facts, vs raw limit (sqlite3 + zip)", full[size].seconds, raw.seconds, "-", True))
+            parsed = measure([PY, "-c", f"import yaml; yaml.load(open({str(source)!r}).read(), Loader=yaml.CSafeLoader)"])
+            big = size == max(sizes)
+            lines.append(row(f"peak memory, {size:,} facts, vs parsed YAML alone", full[size].peak_mib, parsed.peak_mib,
+                             "<= 3x" if big else "-", not big or full[size].peak_mib <= 3 * parsed.peak_mib, "MiB"))
+            if big:
+                noop = measure([CARDGEN, "build", "--quiet", "--source", str(source), "--out", str(out)], env, 3)
+                check = measure([CARDGEN, "build", "--check", "--quiet", "--source", str(source), "--out", str(out)], env, 3)
+                lines.append(row(f"no-op rebuild, {size:,} facts, vs full build", noop.seconds, full[size].seconds, "<= 0.1x",
+                                 noop.seconds <= 0.1 * full[size].seconds))
+                lines.append(row(f"`build --check`, {size:,} facts, vs full build", check.seconds, full[size].seconds, "<= 0.1x",
+                                 check.seconds <= 0.1 * full[size].seconds))
+        if len(sizes) >= 3:
+            growth = full[sizes[-1]].seconds / full[sizes[-2]].seconds
+            lines.append(f"| growth, build {sizes[-1]:,} / {sizes[-2]:,} facts | {growth:.2f} | | | <= 5.5 | {'yes' if growth <= 5.5 else '**no**'} |")
+        leftovers = [p.name for p in scratch.iterdir() if p.suffix == ".tmp" or p.name.startswith("tmp")]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"Machine: {machine()}\n")
+    print("\n".join(lines))
+    if leftovers:
+        print(f"\n(temp files left in TMPDIR during the run, by genanki's floor: {len(leftovers)})")
+
+
+if __name__ == "__main__":
+    main()
