@@ -8,12 +8,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cardgen import __version__
 from cardgen.errors import CardgenError, SourceError
+
+if TYPE_CHECKING:
+    from cardgen.records import Source
 
 SOURCE = click.option(
     "--source", "-s", type=click.Path(path_type=Path), default=Path("source.yaml"), show_default=True,
@@ -23,6 +26,16 @@ OUT = click.option(
     "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("decks"), show_default=True,
     help="Where the .apkg packages and the lock file go.",
 )
+
+
+def _read(source: Path) -> Source:
+    """The source as records, or exit 1 with every problem in it."""
+    from cardgen.validate import read_source
+
+    try:
+        return read_source(source)
+    except CardgenError as error:
+        raise _fail(error) from None
 
 
 def _fail(error: CardgenError) -> click.ClickException:
@@ -196,12 +209,8 @@ def stats(source: Path) -> None:
     """
     from cardgen.lint import cards_of
     from cardgen.stats import facts_per_document, format_table, table
-    from cardgen.validate import read_source
 
-    try:
-        parsed = read_source(source)
-    except CardgenError as error:
-        raise _fail(error) from None
+    parsed = _read(source)
     rows = table(parsed, cards_of(parsed))
     body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
     totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
@@ -272,10 +281,5 @@ def validate(source: Path) -> None:
       cardgen validate
       cardgen validate --source drafts/new-facts.yaml
     """
-    from cardgen.validate import read_source
-
-    try:
-        parsed = read_source(source)
-    except CardgenError as error:
-        raise _fail(error) from None
+    parsed = _read(source)
     click.echo(f"{source}: ok: {len(parsed.facts)} facts in {len(parsed.decks)} deck{'s' * (len(parsed.decks) != 1)}")
