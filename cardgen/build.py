@@ -136,7 +136,7 @@ def compile_source(
     schemas = {p: package.schema(m) for p, m in models.items()}
     refused = upgrade.schema_problems(source, locked_types, models, schemas, versions)
     if refused:
-        raise upgrade.SchemaChangeRefused("\n".join(refused))
+        raise upgrade.SchemaChangeRefused("\n".join(refused) + "\nnothing was written")
 
     problems: list[Problem] = []
     wanted: list[Wanted] = []
