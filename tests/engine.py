@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def visible_text(html: str) -> str:
     html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
     html = re.sub(r"</?(div|br|hr|p)\b[^>]*>", " ", html)  # block tags part words, inline ones do not
     html = re.sub(r"<[^>]+>", "", html)
-    return " ".join(html.replace("&nbsp;", " ").split())
+    return " ".join(unescape(html).replace("\xa0", " ").split())
 
 
 def render_problems(col: Collection) -> list[str]:

@@ -1,0 +1,132 @@
+"""The bundled deck teaches what the two documents say: checked in the real Anki engine.
+
+The food lists are read from the documents themselves (../shared/seeds, beside the repo
+here and in CI) and compared, item by item and in order, with the notes Anki imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from anki.collection import Collection
+
+from cardgen.build import notes_of
+from cardgen.patterns import PATTERNS
+from cardgen.validate import read_source
+from conftest import ROOT
+from engine import import_package, open_collection, visible_text
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+MS_ARTICLE = SEEDS / "000_1174c9471b9d324d.txt"
+B12_ARTICLE = SEEDS / "003_10140a8f3ee1865d.txt"
+DECK = "Bone Health and MS"
+# The MS article's names for its nutrients -> the deck's.
+NUTRIENTS = {
+    "calcium": "Calcium", "vitamin d": "Vitamin D", "protein": "Protein", "zinc": "Zinc", "copper": "Copper",
+    "manganese": "Manganese", "iron": "Iron", "vitamin k": "Vitamin K", "vitamin c": "Vitamin C",
+    "vitamin a": "Vitamin A", "vitamin b6": "Vitamin B6 (pyridoxine)", "folic acid": "Vitamin B9 (folic acid)",
+    "vitamin b12": "Vitamin B12",
+}
+
+
+@pytest.fixture(scope="module")
+def col(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collection]:
+    collection = open_collection(tmp_path_factory.mktemp("anki"))
+    try:
+        assert import_package(collection, ROOT / "decks" / "bone-health-ms.apkg").new > 250
+        yield collection
+    finally:
+        collection.close()
+
+
+def notes(col: Collection, note_type: str) -> list[dict[str, str]]:
+    return [dict(col.get_note(n).items()) for n in sorted(col.find_notes(f'"note:{note_type}"'))]
+
+
+def all_text(col: Collection) -> str:
+    return " ".join(visible_text(col.get_card(c).answer()) for c in col.find_cards(""))
+
+
+def food_lists(col: Collection, cue: str) -> dict[str, list[str]]:
+    """Nutrient -> foods, in list order, for the food-source notes under one cue."""
+    lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for note in notes(col, "cardgen: food source"):
+        if visible_text(note["Cue"]) == cue:
+            blank = visible_text(note["List"]).split(", ").index("[…]")
+            lists[visible_text(note["Nutrient"])].append((blank, visible_text(note["Food"])))
+    return {nutrient: [food for _, food in sorted(items)] for nutrient, items in lists.items()}
+
+
+def test_every_food_list_of_the_ms_article_is_complete_and_in_order(col: Collection) -> None:
+    text = MS_ARTICLE.read_text()
+    found = re.findall(r"^(?:Foods rich in (.+?)|(\w+) rich foods) include:? ?(.+)$", text, re.M)
+    assert len(found) == 13
+    deck = food_lists(col, "MS bone-health article")
+    for rich_in, rich, foods in found:
+        name = re.sub(r"\s*\(.*\)", "", rich_in or rich).strip().lower()
+        expected = [f.strip() for f in foods.split(",")]
+        assert deck[NUTRIENTS[name]] == expected, name
+
+
+def test_every_source_list_of_the_b12_article_is_complete_and_in_order(col: Collection) -> None:
+    text = B12_ARTICLE.read_text()
+    table = food_lists(col, "B12 article's comparison table")
+    comparison = text.split("Comparison of Nutrients for Bone Health", 1)[1].split("Conclusion", 1)[0]
+    rows = re.findall(r"^(Vitamin B12|Vitamin D|Calcium|Vitamin K|Magnesium) .+\. (.+)\.$", comparison, re.M)
+    assert len(rows) == 5
+    for nutrient, sources in rows:
+        assert [s.lower() for s in table[nutrient]] == [s.strip().lower() for s in sources.split(",")], nutrient
+    section = text.split("Sources of B12 for Bone Health", 1)[1].split("Is Vitamin B12 Good", 1)[0]
+    animal = re.findall(r"•\s+(\w+)", section.split("Fortified Foods")[0])
+    fortified = re.findall(r"•\s+(.+)", section.split("Fortified Foods")[1].split("Supplements")[0])
+    assert food_lists(col, "B12 article: animal products")["Vitamin B12"] == animal
+    assert food_lists(col, "B12 article: fortified foods")["Vitamin B12"] == [f.strip() for f in fortified]
+    cloze = all_text(col)
+    assert "B12 supplements are listed as oral tablets and injections (for severe malabsorption)" in cloze
+
+
+def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None:
+    roles = Counter(visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role"))
+    assert set(roles) >= set(NUTRIENTS.values()) | {"Magnesium"}
+    assert all(roles[n] == 2 for n in ("Vitamin B12", "Vitamin D", "Vitamin K"))  # both documents
+    effects = {visible_text(n["Nutrient"]): visible_text(n["Effect"]) for n in notes(col, "cardgen: deficiency effect")}
+    assert effects["Vitamin D"] == "Rickets in children; osteomalacia in adults, weaker bones"
+    assert len(effects) == 5
+
+
+@pytest.mark.parametrize(
+    ("category", "phrases"),
+    [
+        ("what bones do", ["protect our vital organs", "anchor our muscles", "Normal heart rhythm, muscle contraction, nerve function"]),
+        ("risk factors", ["age", "gender", "family history", "Kick the smoking habit", "Don't consume alcohol in excess",
+                          "higher risk of what? Falling", "Bone loss", "certain medications", "underlying medical conditions"]),
+        ("MS and bone", ["pro-inflammatory cytokines", "greater than 3-4 months", "anti-depressants",
+                         "not as low as osteoporosis", "More progressive disease", "prevention is more effective"]),
+        ("exercise", ["mechanical stress", "climbing stairs", "using an elliptical trainer", "elastic exercise bands", "tai chi", "Consult your MD"]),
+        ("vitamin B12", ["hyperhomocysteinemia", "cross-linking of collagen", "osteoblasts", "2005 USDA study", "mixed results",
+                         "Crohn's", "pernicious anemia", "tingling in the hands and feet", "B6", "remodeling", "Calcium and vitamin D"]),
+    ],
+)
+def test_each_category_of_the_documents_is_taught(col: Collection, category: str, phrases: list[str]) -> None:
+    text = all_text(col)
+    missing = [p for p in phrases if p.lower() not in text.lower()]
+    assert missing == [], f"{category}: {missing}"
+
+
+def test_counts_per_note_type_match_the_source_and_every_card_names_its_source(col: Collection) -> None:
+    source = read_source(ROOT / "source.yaml")
+    expected = Counter(PATTERNS[spec.pattern].name for spec in notes_of(source))
+    imported = Counter(col.get_note(n).note_type()["name"] for n in col.find_notes(""))  # type: ignore[index]
+    assert imported == expected
+    assert set(imported) == {p.name for p in PATTERNS.values()}
+    assert all("Source:" in visible_text(col.get_card(c).answer()) for c in col.find_cards(""))
+    subdecks = {col.decks.name(col.get_card(c).did) for c in col.find_cards("")}
+    assert len(subdecks) == len(source.decks[0].topics) and all(d.startswith(f"{DECK}::") for d in subdecks)
+    description = col.decks.get(col.decks.id_for_name(DECK))["desc"]  # type: ignore[index]
+    assert "This content is for informational purposes only and should not replace professional medical advice." in description
+    tags = {t for n in col.find_notes("") for t in col.get_note(n).tags}
+    assert all(t.startswith("bone-health::") for t in tags)
