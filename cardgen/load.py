@@ -1,8 +1,9 @@
 """Read the YAML source safely into plain data that remembers where each value stood.
 
-Only plain YAML is accepted: mappings with string keys, sequences and scalars. Tags,
-anchors and aliases are refused before anything is built, so no code is constructed and
-no alias bomb can expand; nesting is bounded before the (recursive) composer runs.
+Only plain YAML is accepted: mappings with string keys, sequences and scalars. Aliases
+and tags beyond YAML's own are refused before anything is built, so no code is
+constructed and no alias bomb can expand; nesting is bounded before the (recursive)
+composer runs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ MAX_BYTES = 64 * 1024 * 1024
 # C0 controls other than tab, newline and carriage return, and DEL. \x1f in a field breaks
 # Anki's import of the whole package.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that show nothing: a value made of them alone is an empty card.
+INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -37,6 +40,16 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 Mark = tuple[int, int]
 
+# What the parser's words usually mean in a hand-edited source.
+_SYNTAX_HINTS = (
+    ("mapping values are not allowed", "a ':' inside a value; put the whole value in double quotes"),
+    ("did not find expected key", "check this line's indentation against the line above, or a quote left open above"),
+    ("did not find expected '-' indicator", "the items of one list start at the same column; check the indentation"),
+    ("found unexpected end of stream", "a quote or bracket is never closed"),
+    ("but found another document", "a second '---'; keep one document per file"),
+    ("found character that cannot start any token", "a tab or a stray character; indent with spaces, quote the value"),
+)
+
 
 class Map(dict[str, Any]):
     """A mapping that knows where it, each key and each value start (1-based)."""
@@ -46,7 +59,7 @@ class Map(dict[str, Any]):
         self.mark = mark
         self.key_marks: dict[str, Mark] = {}
         self.value_marks: dict[str, Mark] = {}
-        self.escapes = True  # on the root: the file may hold a YAML escape ("\x1f") somewhere
+        self.unusual = True  # on the root: the file may hold an escape ("\x1f") or an invisible character
 
 
 class Seq(list[Any]):
@@ -220,7 +233,8 @@ def load(path: Path) -> Map:
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc.problem_mark or exc.context_mark)
         what = exc.problem or "not valid YAML"
-        problems.append(Problem(name, line, col, f"YAML syntax: {what}; fix the syntax near here"))
+        hint = next((h for start, h in _SYNTAX_HINTS if what.startswith(start)), "fix the syntax near here")
+        problems.append(Problem(name, line, col, f"YAML syntax: {what}; {hint}"))
         raise SourceError(problems) from None
     except yaml.YAMLError as exc:  # the reader's errors carry no mark
         problems.append(Problem(name, 1, 1, f"not readable as YAML ({exc}); fix the file"))
@@ -230,5 +244,5 @@ def load(path: Path) -> Map:
     if not isinstance(data, Map):
         line, col = _mark(node.start_mark)
         raise SourceError([Problem(name, line, col, "the top level must be a mapping with 'format', 'documents', 'decks' and 'facts'")])
-    data.escapes = "\\" in text
+    data.unusual = "\\" in text or INVISIBLE.search(text) is not None
     return data

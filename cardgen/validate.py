@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import jsonschema_rs
 
 from cardgen.errors import Problem, SourceError
-from cardgen.load import CONTROL_CHARS, Map, Seq, load
+from cardgen.load import CONTROL_CHARS, INVISIBLE, Map, Seq, load
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import slug
 from cardgen.records import Deck, Document, Fact, Item, Mark, NoteTypeVersion, Source, Topic
@@ -146,7 +146,7 @@ def _explain(error: jsonschema.ValidationError, places: _Places, file: str) -> P
     elif kind == "pattern" and error.validator_value == TAG_PATTERN:
         message = f"{what} is '{value}'; use letters, digits, '_' and '-', levels joined by '::', no spaces"
     elif kind == "pattern":
-        message = f"{what} is empty; write the text or remove the key"
+        message = f"{what} is empty; write the text, or remove the key where it is optional"
     elif kind == "maxLength":
         message = f"{what} is {len(value)} characters; a card value holds at most {MAX_TEXT}, split it"
     elif kind in ("minItems", "minProperties"):
@@ -182,35 +182,48 @@ class _Builder:
         line, col = self.places.mark(path)
         self.problems.append(Problem(self.file, line, col, message))
 
+    # A document or deck with a problem of its own still lends its keys and topics to the
+    # checks of the facts that name them: every problem is reported in one run.
+
     def documents(self) -> dict[str, Document]:
         result = {}
         for key, doc in self.root["documents"].items():
-            if ("documents", key) not in self.broken:
-                references = dict(doc.get("references", {}))
-                result[key] = Document(key, doc["title"].strip(), doc["short"].strip(), doc.get("author", "").strip(), references)
+            if isinstance(doc, Map):
+                refs = doc.get("references")
+                references = {k: _text(v) for k, v in refs.items()} if isinstance(refs, Map) else {}
+                result[key] = Document(key, _text(doc.get("title")), _text(doc.get("short")), _text(doc.get("author")), references)
         return result
 
-    def decks(self) -> tuple[list[Deck], dict[str, Topic]]:
+    def decks(self) -> tuple[list[Deck], dict[str, Topic], dict[str, Path_]]:
         decks: list[Deck] = []
         topics: dict[str, Topic] = {}
+        where: dict[str, Path_] = {}
         first: dict[str, int] = {}
         for index, deck in enumerate(self.root["decks"]):
-            if ("decks", index) in self.broken:
+            if not isinstance(deck, Map) or not isinstance(deck.get("topics"), Seq):
                 continue
-            if deck["id"] in first:
-                self.at(("decks", index, "id"), f"deck id '{deck['id']}' is used twice (first at line {self.places.mark(('decks', first[deck['id']], 'id'))[0]}); rename one")
+            deck_id, name, tag = _text(deck.get("id")), _text(deck.get("name")), _text(deck.get("tag"))
+            if ("decks", index) not in self.broken and deck_id in first:
+                line = self.places.mark(("decks", first[deck_id], "id"))[0]
+                self.at(("decks", index, "id"), f"deck id '{deck_id}' is used twice (first at line {line}); rename one")
                 continue
-            first[deck["id"]] = index
+            first.setdefault(deck_id, index)
             own = []
             for t_index, topic in enumerate(deck["topics"]):
-                if topic["id"] in topics:
-                    self.at(("decks", index, "topics", t_index, "id"), f"topic id '{topic['id']}' is used twice; topic ids are unique across decks")
+                topic_id = _text(topic.get("id")) if isinstance(topic, Map) else ""
+                if not topic_id:
                     continue
-                t = Topic(topic["id"], topic["name"].strip(), deck["id"], deck["name"].strip(), deck["tag"])
-                topics[t.id] = t
+                path: Path_ = ("decks", index, "topics", t_index)
+                if topic_id in topics:
+                    line = self.places.mark((*where[topic_id], "id"))[0]
+                    self.at((*path, "id"), f"topic id '{topic_id}' is used twice (first at line {line}); topic ids are unique across decks")
+                    continue
+                t = Topic(topic_id, _text(topic.get("name")), deck_id, name, tag)
+                topics[t.id], where[t.id] = t, path
                 own.append(t)
-            decks.append(Deck(deck["id"], deck["name"].strip(), deck["tag"], deck["description"].strip(), tuple(own)))
-        return decks, topics
+            if ("decks", index) not in self.broken:
+                decks.append(Deck(deck_id, name, tag, _text(deck.get("description")), tuple(own)))
+        return decks, topics, where
 
     def resolve(self, path: Path_, value: str, options: dict[str, Any], what: str) -> bool:
         if value in options:
@@ -238,18 +251,24 @@ class _Builder:
         where: dict[str, Path_] = {}
         for index, node in enumerate(self.root["facts"]):
             path: Path_ = ("facts", index)
-            if path in self.broken:
+            if not isinstance(node, Map):
                 continue
-            ok = self.resolve((*path, "topic"), node["topic"], topics, "a topic that does not exist:")
-            ok = self.resolve((*path, "source"), node["source"], documents, "a document that does not exist:") and ok
-            if ok and "ref" in node:
-                doc = documents[node["source"]]
-                ok = self.resolve((*path, "ref"), node["ref"], dict(doc.references), f"a ref that document '{doc.key}' does not list:")
-            if node["id"] in where:
-                line = self.places.mark((*where[node["id"]], "id"))[0]
-                self.at((*path, "id"), f"fact id '{node['id']}' is used twice (first at line {line}); ids are unique, rename one")
+            # References and ids are checked even on a fact with problems of its own.
+            ok = path not in self.broken
+            if isinstance(node.get("topic"), str):
+                ok = self.resolve((*path, "topic"), node["topic"], topics, "a topic that does not exist:") and ok
+            if isinstance(node.get("source"), str):
+                ok = self.resolve((*path, "source"), node["source"], documents, "a document that does not exist:") and ok
+                if isinstance(node.get("ref"), str) and node["source"] in documents:
+                    doc = documents[node["source"]]
+                    ok = self.resolve((*path, "ref"), node["ref"], dict(doc.references), f"a ref that document '{doc.key}' does not list:") and ok
+            fact_id = node.get("id")
+            if isinstance(fact_id, str) and fact_id in where:
+                line = self.places.mark((*where[fact_id], "id"))[0]
+                self.at((*path, "id"), f"fact id '{fact_id}' is used twice (first at line {line}); ids are unique, rename one")
                 continue
-            where[node["id"]] = path
+            if isinstance(fact_id, str):
+                where[fact_id] = path
             if not ok:
                 continue
             pattern = PATTERNS[node["pattern"]]
@@ -268,6 +287,10 @@ class _Builder:
         return facts, where
 
 
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def check(root: Map, path: Path) -> Source:
     """The source as records, or SourceError with every problem in it."""
     file = str(path)
@@ -276,29 +299,33 @@ def check(root: Map, path: Path) -> Source:
     problems = [_explain(e, places, file) for e in errors]
     broken = {tuple(e.absolute_path)[:2] for e in errors}
     # A control character the file holds as such was refused on loading; one written as a
-    # YAML escape ("\x1f") can only be there if the file has a backslash.
-    escaped = _strings(root) if root.escapes else iter(())
-    for value_path, value in escaped:
+    # YAML escape ("\x1f"), or text of invisible characters only, needs a walk over every
+    # value, which only a file with a backslash or such a character pays for.
+    values = _strings(root) if root.unusual else iter(())
+    for value_path, value in values:
         bad = CONTROL_CHARS.search(value)
+        line, col = places.mark(value_path)
         if bad:
-            line, col = places.mark(value_path)
             problems.append(Problem(file, line, col, f"{places.name(value_path)} holds control character U+{ord(bad.group()):04X}; delete it"))
             broken.add(value_path[:2])
-    # Facts are checked further one by one; a broken section, document or deck would only
-    # make every fact that depends on it report a problem that is not its own.
-    if any(len(p) < 2 or p[0] != "facts" for p in broken):
-        raise SourceError(problems)
+        elif value.strip() and not INVISIBLE.sub("", value).strip():
+            problems.append(Problem(file, line, col, f"{places.name(value_path)} holds only invisible characters; write the text"))
+            broken.add(value_path[:2])
+    sections = (root.get("documents"), root.get("decks"), root.get("facts"))
+    if not (isinstance(sections[0], Map) and isinstance(sections[1], Seq) and isinstance(sections[2], Seq)):
+        raise SourceError(problems)  # nothing further can be checked without them
     builder = _Builder(root, places, file, broken)
     documents = builder.documents()
-    decks, topics = builder.decks()
+    decks, topics, topic_paths = builder.decks()
     facts, where = builder.facts(documents, topics)
     for key, pattern in PATTERNS.items():
         for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
             builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
-    used = {f.topic.deck for f in facts}
-    for index, deck in enumerate(decks):
-        if deck.id not in used and not (problems or builder.problems):
-            builder.at(("decks", index), f"deck '{deck.id}' has no facts; add facts to its topics or remove it")
+    if not (problems or builder.problems):  # with other problems, a fact may only seem missing
+        used = {f.topic.id for f in facts}
+        for topic_id, topic_path in topic_paths.items():
+            if topic_id not in used:
+                builder.at((*topic_path, "id"), f"topic '{topic_id}' has no facts; add facts to it or remove it")
     problems += builder.problems
     if problems:
         raise SourceError(problems)

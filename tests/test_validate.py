@@ -127,3 +127,18 @@ def test_the_published_schema_is_the_one_validate_uses() -> None:
     assert list(validator.iter_errors(load(ROOT / "source.yaml"))) == []
     assert list(validator.iter_errors(load(FIXTURES / "small.yaml"))) == []
     assert (ROOT / "source.yaml").read_text().startswith("# yaml-language-server: $schema=docs/source.schema.json\n")
+
+
+def test_problems_in_a_deck_do_not_hide_the_problems_of_facts(small: Path) -> None:
+    text = small.read_text()
+    text = text.replace('description: "A small test deck. This content is for informational purposes only."', 'description: ""')
+    text = text.replace("    topic: basics\n    source: ms-bone\n    prompt:", "    topic: basic\n    source: ms-bone\n    prompt:", 1)
+    text = text.replace("[[thinning of the bones]], with reduction in [[bone mass]]", "thinning of the bones")
+    text = text.replace('    answer: "Our vital organs"', '    answer: ""')
+    small.write_text(text)
+    result = run("validate", "--source", small)
+    assert result.exit_code == 1
+    for words in ("'description' of deck 'bones' is empty", "names a topic that does not exist: 'basic'",
+                  "no [[deletion]]", "'answer' of fact 'bones-protect' is empty"):
+        assert words in result.output, words
+    assert "4 problems found" in result.output
