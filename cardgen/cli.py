@@ -38,10 +38,11 @@ def _read(source: Path) -> Source:
         raise _fail(error) from None
 
 
-def _fail(error: CardgenError) -> click.ClickException:
+def _fail(error: CardgenError, writes: bool = False) -> click.ClickException:
     if isinstance(error, SourceError):
         count = len(error.problems)
-        return click.ClickException(f"{error}\n{count} problem{'s' * (count != 1)} found; nothing was written")
+        tail = "; nothing was written" if writes else ""
+        return click.ClickException(f"{error}\n{count} problem{'s' * (count != 1)} found{tail}")
     return click.ClickException(str(error))
 
 
@@ -110,7 +111,7 @@ def build(source: Path, out: Path, check: bool, quiet: bool) -> None:
     try:
         result = run(source, out, check=check, progress=progress)
     except CardgenError as error:
-        raise _fail(error) from None
+        raise _fail(error, writes=not check) from None
     finally:
         progress.close()
     from cardgen.upgrade import report
@@ -122,7 +123,9 @@ def build(source: Path, out: Path, check: bool, quiet: bool) -> None:
     if check:
         if result.stale:
             raise click.ClickException(
-                "stale: " + "\n       ".join(result.stale) + f"\nrun 'cardgen build --source {source} --out {out}' and commit {out}/"
+                "stale: " + "\n       ".join(result.stale)
+                + f"\nsee what changed with 'cardgen diff --source {source} --out {out}', then run "
+                f"'cardgen build --source {source} --out {out}' and commit {out}/"
             )
         click.echo(f"{summary}\n{out}/ is up to date with {source}")
         return
@@ -200,7 +203,7 @@ def lint(source: Path, strict: bool, fmt: str) -> None:
 @cli.command()
 @SOURCE
 def stats(source: Path) -> None:
-    """Show what the decks hold: per deck and note type, and facts per document.
+    """Show what the source builds: per deck and note type, and facts per document.
 
     \b
     Example:
@@ -246,7 +249,7 @@ def preview(source: Path, out: Path, open_: bool) -> None:
         cards = render_cards(source)
         page = write_gallery(cards, out)
     except CardgenError as error:
-        raise _fail(error) from None
+        raise _fail(error, writes=True) from None
     click.echo(f"{len(cards)} cards: {page}")
     if open_:
         click.launch(str(page.resolve()))

@@ -134,7 +134,9 @@ def _per_card(card: Card) -> Iterator[tuple[str, Severity, str]]:
     words = len(_words(card.answer))
     # A list member is one item by construction, even "Fortified Cows and Non Dairy Milks".
     items = 1 if card.pattern in ("food_source", "exercise") and not card.template.reverse else _items(card.answer)
-    if _LIST_ALL.search(card.front) or items > ITEMS_ERROR:
+    if _LIST_ALL.search(card.front):
+        yield "items-per-card", "error", "asks to list them all; one card per item, or ask for any 3"
+    elif items > ITEMS_ERROR:
         yield "items-per-card", "error", f"asks for {items} items; one card per item, or at most 3"
     elif items >= ITEMS_WARN:
         yield "items-per-card", "warning", f"asks for {items} items; one is best"

@@ -95,6 +95,12 @@ def schema_problems(
                 f"note type '{m.name}': note_types.{pattern}.version is {versions[pattern]}, but version "
                 f"{old['version']} was already published; versions only go up"
             )
+        elif old["schema"] == schemas[pattern] and versions[pattern] > old.get("version", 1):
+            problems.append(
+                f"note type '{m.name}': note_types.{pattern} declares version {versions[pattern]}, but its fields and "
+                f"card types are as in version {old.get('version', 1)}. A new version would move every learner's notes "
+                f"to a new note type for nothing; remove the declaration or set version: {old.get('version', 1)}"
+            )
         elif old["schema"] != schemas[pattern] and versions[pattern] == old.get("version", 1):
             problems.append(
                 f"note type '{m.name}' changed schema ({_schema_change(old['schema'], schemas[pattern])}). Under Anki's "
@@ -225,12 +231,16 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
     """What each deck's import does: a line of counts, or (long) every note and field."""
     lines = []
     for d in diffs:
-        since = f"since v{d.version_from}" if d.version_from else "first version"
         lines.append(f"  {d.file}: {d.name} v{d.version_to}: {d.notes} notes, {d.cards} cards")
-        lines.append(
-            f"    {since}: {len(d.added)} added, {len(d.updated)} updated, {d.unchanged} unchanged, "
-            f"{len(d.retired) + len(d.retired_unshipped)} retired, {len(d.conflicting)} to a new note type"
-        )
+        if not d.version_from:
+            lines.append(f"    first version: {len(d.added)} notes")
+        elif not d.changed:
+            lines.append(f"    unchanged since v{d.version_from}")
+        else:
+            lines.append(
+                f"    since v{d.version_from}: {len(d.added)} added, {len(d.updated)} updated, {d.unchanged} unchanged, "
+                f"{len(d.retired) + len(d.retired_unshipped)} retired, {len(d.conflicting)} to a new note type"
+            )
         for t in d.types:
             lines.append(f"    note type '{t.name}': {t.detail}")
         if not long:
@@ -243,8 +253,9 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
         lines += [f"    - {key} (retired; no previous package to ship it from)" for key in d.retired_unshipped]
         lines += [f"    ! {key} (stays on the old note type until the learner moves it)" for key in d.conflicting]
         p = d.predicted()
+        retired = f" ({len(d.retired)} of them retired notes)" if d.retired else ""
         lines.append(
-            f"    a learner's import (default options): new {p['new']}, updated {p['updated']}, "
+            f"    a learner's import (default options): new {p['new']}, updated {p['updated']}{retired}, "
             f"unchanged {p['duplicate']}, conflicting {p['conflicting']}"
         )
     return "\n".join(lines)

@@ -230,3 +230,13 @@ def test_a_retired_fact_that_comes_back_gets_its_old_note(small: Path, learner: 
     assert step.updated and step.updated[0].key == "risk_factor:age" and not step.added
     (age,) = learner.col.find_notes('"Factor:Age"')
     assert "retired" not in " ".join(learner.col.get_note(age).tags)
+
+
+def test_a_new_version_without_a_schema_change_is_refused(small: Path, learner: Learner) -> None:
+    learner.update(small)
+    before = {p.name: p.read_bytes() for p in learner.out.iterdir()}
+    edit(small, "facts:\n", 'note_types:\n  concept: {version: 2, migration: "nothing"}\nfacts:\n')
+    refused = run("build", "--source", small, "--out", learner.out)
+    assert refused.exit_code == 1
+    assert "declares version 2, but its fields and card types are as in version 1" in refused.output
+    assert {p.name: p.read_bytes() for p in learner.out.iterdir()} == before

@@ -43,7 +43,9 @@ class Cloze:
             value = fact.data["text"]
             deletions = DELETION.findall(value)
             outside = DELETION.sub("", value)
-            if not deletions:
+            if not deletions and "{{c" in value:
+                yield fact, "text", "Anki's {{c1::...}} is not read here; mark the part to recall as [[...]]"
+            elif not deletions:
                 yield fact, "text", "no [[deletion]]; mark the part to recall, e.g. 'Osteoporosis is a [[thinning of the bones]]'"
             if any(not d.strip() for d in deletions):
                 yield fact, "text", "an empty [[ ]] deletion; put the words to recall inside it"
