@@ -190,8 +190,11 @@ def lint(source: Path, strict: bool, fmt: str) -> None:
         accepted = [f.__dict__ for f in report.accepted]
         click.echo(json.dumps({"cards": report.cards, "findings": findings, "accepted": accepted}, indent=2))
     else:
-        for finding in report.findings:
-            click.echo(str(finding))
+        for severity in ("error", "warning"):  # errors first, each group under its heading
+            group = [f for f in report.findings if f.severity == severity]
+            if group:
+                click.echo(f"{severity}s:")
+                click.echo("\n".join(str(f) for f in group))
         click.echo(
             f"{report.cards} cards: {report.errors} error{'s' * (report.errors != 1)}, "
             f"{report.warnings} warning{'s' * (report.warnings != 1)}, {len(report.accepted)} accepted"

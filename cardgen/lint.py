@@ -67,7 +67,7 @@ class Finding:
     fact: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: [{self.check}] {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: [{self.check}] {self.message}"
 
 
 @dataclass(frozen=True)

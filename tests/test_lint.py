@@ -83,7 +83,8 @@ def test_each_check_fires_where_its_rule_is_broken(check: str, tmp_path: Path) -
     assert code == (1 if severity == "error" else 0)
     assert run("lint", "--strict", "--source", path).exit_code == 1
     text = run("lint", "--source", path).output
-    assert f":{hits[0]['line']}:{hits[0]['column']}: {severity}: [{check}] " in text
+    group = text.split(f"{severity}s:\n", 1)[1].split("s:\n", 1)[0]
+    assert f"{path}:{hits[0]['line']}:{hits[0]['column']}: [{check}] " in group
 
 
 def _card(**changes: object) -> Card:
