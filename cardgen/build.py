@@ -176,7 +176,7 @@ def compile_source(
     all_models = {**current, **retiring.models}
     model_mods = {m.model_id: plan.models[p].mod for p, m in models.items()}
     model_mods.update({model_id: int(old_models[model_id]["mod"]) for model_id in retiring.models})
-    outs = [(deck_id, dataclasses.replace(note, assigned=plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted)]
+    outs = [(deck_id, dataclasses.replace(note, assigned=plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
 
     new_lock = plan.lock
     retired = {k: v for k, v in lock.get("retired", {}).items() if k not in live}
@@ -225,7 +225,7 @@ def _diffs(
         version = lock.get("decks", {}).get(deck.id, {}).get("version", 0)
         diffs[deck.id] = DeckDiff(deck.id, deck.name, f"{deck.id}.apkg", version, version)
     deck_types: dict[str, set[str]] = defaultdict(set)
-    for (deck_id, note), want in zip(outs, wanted):
+    for (deck_id, note), want in zip(outs, wanted, strict=True):
         d = diffs[deck_id]
         d.notes += 1
         d.cards += len(note.assigned.card_ids)
@@ -349,13 +349,13 @@ def _read_previous(out: Path, source: Source) -> dict[str, bytes]:
     return previous
 
 
-def _unchanged(decks: list[dict[str, Any]]) -> Result:
-    """The result of a build that found nothing to do."""
+def _unchanged(summary: Mapping[str, Any]) -> Result:
+    """The result of a build that found nothing to do, from the last build's summary."""
     diffs = tuple(
         DeckDiff(d["id"], d["name"], d["file"], d["version"], d["version"], notes=d["notes"], cards=d["cards"], unchanged=d["notes"])
-        for d in decks
+        for d in summary["decks"]
     )
-    return Result(diffs, note_types=sum(d["note_types"] for d in decks), up_to_date=True)
+    return Result(diffs, note_types=summary["note_types"], up_to_date=True)
 
 
 @contextmanager
@@ -379,10 +379,14 @@ def build(source_path: Path, out: Path, check: bool = False, progress: Progress 
     is parsed or built: the answer is already known.
     """
     tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p)), sort_keys=True) for p in PATTERNS.values()]))
-    known = stamp.up_to_date(source_path, out, tool_id)
+    try:
+        source_bytes: bytes | None = source_path.read_bytes()
+    except OSError:  # read_source below says what is wrong with it
+        source_bytes = None
+    known = stamp.up_to_date(source_bytes, out, tool_id) if source_bytes is not None else None
     if known is not None:
         _remove_stale_temps(out, known["files"])
-        return _unchanged(known["decks"])
+        return _unchanged(known["summary"])
     with _no_gc():
         source = read_source(source_path)
         compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source), progress)
@@ -390,15 +394,18 @@ def build(source_path: Path, out: Path, check: bool = False, progress: Progress 
     if check:
         return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
     written = _write_all(out, compiled.files)
-    summary = [
-        {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards,
-         "note_types": r.note_types if i == 0 else 0}
-        for i, d in enumerate(r.decks)
-    ]
-    try:  # a cache: failing to write it costs the next build time, nothing else
-        _write_all(out, {stamp.NAME: stamp.record(source_path.read_bytes(), compiled.files, summary, tool_id)})
-    except OutputError:
-        pass
+    summary = {
+        "note_types": r.note_types,
+        "decks": [
+            {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards}
+            for d in r.decks
+        ],
+    }
+    if source_bytes is not None:
+        try:  # a cache: failing to write it costs the next build time, nothing else
+            _write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id)})
+        except OutputError:
+            pass
     return dataclasses.replace(r, written=tuple(written))
 
 

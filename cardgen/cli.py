@@ -217,7 +217,7 @@ def stats(source: Path) -> None:
     from cardgen.stats import facts_per_document, format_table, table
 
     parsed = _read(source)
-    rows = table(parsed, cards_of(parsed))
+    rows = table(cards_of(parsed))
     body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
     totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
     click.echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))

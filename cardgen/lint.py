@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import genanki
 
@@ -24,7 +24,6 @@ from cardgen.patterns.base import CSS, Pattern, Template, norm
 from cardgen.quality import (
     ANSWER_ERROR,
     ANSWER_WARN,
-    CHECKS,
     CLOZE_PROMPT_WARN,
     ITEMS_ERROR,
     ITEMS_WARN,
@@ -54,6 +53,7 @@ class Card:
     back: str  # visible text of the whole back
     answer: str  # visible text of what is asked for
     fields_html: tuple[str, ...]
+    tags: tuple[str, ...]
 
 
 @dataclass(frozen=True, order=True)
@@ -92,7 +92,7 @@ def cards_of(source: Source) -> list[Card]:
     for spec in notes_of(source):
         pattern = PATTERNS[spec.pattern]
         model = models.get(spec.pattern) or models.setdefault(spec.pattern, package.model(pattern))
-        fields = {f.name: value for f, value in zip(pattern.fields, spec.fields)}
+        fields = {f.name: value for f, value in zip(pattern.fields, spec.fields, strict=True)}
         for ordinal in package.card_ords(package.note(model, spec.fields)):
             template = pattern.templates[0 if pattern.cloze else ordinal]
             front_html = render(template.front, fields, ordinal, question=True)
@@ -103,7 +103,7 @@ def cards_of(source: Source) -> list[Card]:
                 found = _ANSWER.search(back_html)
                 answer_html = found.group(1) if found else ""
             result.append(
-                Card(spec.fact, spec.pattern, template, spec.key, visible(front_html), visible(back_html), visible(answer_html), spec.fields)
+                Card(spec.fact, spec.pattern, template, spec.key, visible(front_html), visible(back_html), visible(answer_html), spec.fields, spec.tags)
             )
     return result
 
@@ -276,7 +276,7 @@ def template_problems(pattern: Pattern, css: str = CSS) -> Iterator[str]:
         yield f"{pattern.name}: the CSS loads something from the network"
 
 
-def lint(source: Source, patterns: Iterable[Pattern] | None = None) -> Report:
+def lint(source: Source) -> Report:
     """Every finding on the cards the source builds, minus those the source accepts."""
     cards = cards_of(source)
     raw: list[tuple[Card, str, Severity, str]] = []
@@ -294,7 +294,7 @@ def lint(source: Source, patterns: Iterable[Pattern] | None = None) -> Report:
         if prior is None or (severity == "error" and prior.severity == "warning"):
             found[key] = Finding(file, line, column, check, severity, f"fact '{card.fact.id}': {message}", card.fact.id)
     used = {p: PATTERNS[p] for p in sorted({c.pattern for c in cards})}
-    for pattern in patterns if patterns is not None else used.values():
+    for pattern in used.values():
         for problem in template_problems(pattern):
             found[(pattern.key, f"template:{problem}")] = Finding(
                 f"cardgen/patterns/{pattern.key}.py", 1, 1, "template", "error", problem

@@ -37,10 +37,10 @@ def tool(note_types: str) -> str:
     return f"{__version__}+{code.hexdigest()[:16]}+{note_types[:16]}"
 
 
-def record(source: bytes, files: Mapping[str, bytes], decks: Any, tool_id: str) -> bytes:
+def record(source: bytes, files: Mapping[str, bytes], summary: Any, tool_id: str) -> bytes:
     """The cache file's content for a build that read `source` and wrote `files`."""
     stamp = {
-        "decks": decks,
+        "summary": summary,
         "files": {name: _digest(data) for name, data in sorted(files.items())},
         "source": _digest(source),
         "tool": tool_id,
@@ -48,15 +48,15 @@ def record(source: bytes, files: Mapping[str, bytes], decks: Any, tool_id: str) 
     return (json.dumps(stamp, indent=1, sort_keys=True) + "\n").encode()
 
 
-def up_to_date(source: Path, out: Path, tool_id: str) -> Any | None:
-    """The last build's record (its decks and files), if building now would change nothing."""
+def up_to_date(source: bytes, out: Path, tool_id: str) -> Any | None:
+    """The last build's record (its summary and files), if building now would change nothing."""
     try:
         stamp = json.loads((out / NAME).read_bytes())
-        if stamp.get("tool") != tool_id or stamp.get("source") != _digest(source.read_bytes()):
+        if stamp.get("tool") != tool_id or stamp.get("source") != _digest(source):
             return None
         for name, want in stamp.get("files", {}).items():
             if _digest((out / name).read_bytes()) != want:
                 return None
-        return stamp
+        return stamp if "summary" in stamp else None
     except (OSError, ValueError, AttributeError):
         return None

@@ -21,20 +21,18 @@ class Row:
     sources: int
 
 
-def table(source: Source, cards: list[Card]) -> list[Row]:
+def table(cards: list[Card]) -> list[Row]:
+    """Per deck and note type; every note has a card (a build refuses one without)."""
     notes: dict[tuple[str, str], set[str]] = defaultdict(set)
     counts: Counter[tuple[str, str]] = Counter()
     tags: dict[tuple[str, str], set[str]] = defaultdict(set)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    from cardgen.build import notes_of
-
-    for spec in notes_of(source):
-        key = (spec.fact.topic.deck_name, PATTERNS[spec.pattern].name)
-        notes[key].add(spec.key)
-        tags[key].update(spec.tags)
-        sources[key].add(spec.fact.document.key)
     for card in cards:
-        counts[(card.fact.topic.deck_name, PATTERNS[card.pattern].name)] += 1
+        key = (card.fact.topic.deck_name, PATTERNS[card.pattern].name)
+        notes[key].add(card.note_key)
+        counts[key] += 1
+        tags[key].update(card.tags)
+        sources[key].add(card.fact.document.key)
     return [Row(deck, name, len(notes[(deck, name)]), counts[(deck, name)], len(tags[(deck, name)]), len(sources[(deck, name)])) for deck, name in sorted(notes)]
 
 
@@ -50,7 +48,7 @@ def format_table(headers: list[str], rows: Sequence[Sequence[object]]) -> str:
     right = [all(r[i].isdigit() or not r[i] for r in cells[1:]) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("| " + " | ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))) + " |")
+        lines.append("| " + " | ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |")
         if n == 0:
             lines.append("|" + "|".join(("-" * (w + 1) + ":") if right[i] else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|")
     return "\n".join(lines)
