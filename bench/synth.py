@@ -16,16 +16,27 @@ def _phrase(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
+SENTENCES = 200  # the document's: each fact quotes one, as a real source's facts share a document
+
+
+def document(seed: int = 1) -> str:
+    """The document every synthetic fact cites, one paragraph of two sentences a line."""
+    rng = random.Random(seed)
+    return "\n\n".join(f"Sentence {k}: {_phrase(rng, 12)}. And {_phrase(rng, 8)}." for k in range(SENTENCES)) + "\n"
+
+
 def source(facts: int, seed: int = 1) -> str:
-    """A valid source of `facts` facts in `max(1, facts // 500)` topics, one deck."""
+    """A valid source of `facts` facts in `max(1, facts // 500)` topics, one deck, citing doc.txt."""
     rng = random.Random(seed)
     topics = max(1, facts // 500)
+    sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
     lines = [
-        "format: 1",
+        "format: 2",
         "documents:",
         "  doc:",
         '    title: "A synthetic document"',
         '    short: "synthetic"',
+        '    file: "doc.txt"',
         "decks:",
         "  - id: synthetic",
         '    name: "Synthetic"',
@@ -36,7 +47,8 @@ def source(facts: int, seed: int = 1) -> str:
     lines += [f"      - {{id: t{t}, name: \"Topic {t}\"}}" for t in range(topics)]
     lines.append("facts:")
     for i in range(facts):
-        head = [f"  - id: f{i}", f"    topic: t{i % topics}", "    source: doc"]
+        quote = sentences[i % SENTENCES]
+        head = [f"  - id: f{i}", f"    topic: t{i % topics}", "    sources:", "      - document: doc", f'        quote: "{quote}"']
         kind = i % 8
         uid = f"n{i}"  # keeps every answer and list member unique
         if kind == 0:
@@ -60,5 +72,7 @@ def source(facts: int, seed: int = 1) -> str:
 
 
 def write(path: Path, facts: int) -> Path:
+    """The source at `path` and the document it cites beside it."""
     path.write_text(source(facts))
+    (path.parent / "doc.txt").write_text(document())
     return path

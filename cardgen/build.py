@@ -403,8 +403,9 @@ def build(source_path: Path, out: Path, check: bool = False, progress: Progress 
     }
     if source_bytes is not None:
         try:  # a cache: failing to write it costs the next build time, nothing else
-            _write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id)})
-        except OutputError:
+            inputs = [doc.file for doc in source.documents.values() if doc.file is not None]
+            _write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)})
+        except (OutputError, OSError):
             pass
     return dataclasses.replace(r, written=tuple(written))
 

@@ -153,7 +153,7 @@ def _per_card(card: Card) -> Iterator[tuple[str, Severity, str]]:
     if _YES_NO.match(card.answer):
         yield "yes-no", "error", f"a yes/no answer ('{card.answer}'); ask for the fact itself"
     if "Source:" not in card.back or not card.back.split("Source:", 1)[1].strip():
-        yield "missing-source", "error", "the back names no source; give the fact a 'source'"
+        yield "missing-source", "error", "the back names no source; give the fact a 'sources' entry"
     if not card.front or not card.answer:
         yield "empty-render", "error", f"the {'front' if not card.front else 'answer'} renders empty"
     for value in card.fields_html:

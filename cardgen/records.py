@@ -18,6 +18,7 @@ class Document:
     short: str
     author: str
     references: Mapping[str, str]
+    file: Path | None = None  # the document's text, resolved against the source's folder
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,42 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """One document a fact rests on, with the document's own words (already verified)."""
+
+    document: Document
+    quote: str
+    ref: str | None
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A passage of a document deliberately carded by no fact, and why."""
+
+    document: Document
+    quote: str
+    reason: str
+    mark: Mark
+
+
+@dataclass(frozen=True)
 class Fact:
     """One fact of the source; `data` holds its pattern's own keys, already checked."""
 
     id: str
     pattern: str
     topic: Topic
-    document: Document
-    ref: str | None
+    sources: tuple[Citation, ...]
     extra: str | None
     data: Mapping[str, Any]
     mark: Mark
     accept: Mapping[str, str] = field(default_factory=dict)  # lint check -> the maintainer's reason
+
+    @property
+    def document(self) -> Document:
+        """The first document cited: the one a card names as its context cue."""
+        return self.sources[0].document
 
 
 @dataclass(frozen=True)
@@ -89,6 +114,7 @@ class Source:
     decks: tuple[Deck, ...]
     facts: tuple[Fact, ...]
     note_types: Mapping[str, NoteTypeVersion] = field(default_factory=dict)
+    skips: tuple[Skip, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import Key
 from cardgen.quality import CHECKS
 
-FORMAT = 1
+FORMAT = 2  # 2: documents have files, facts cite them with verified quotes
 ID_PATTERN = r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$"
 TAG_PATTERN = r"^[A-Za-z0-9_-]+(::[A-Za-z0-9_-]+)*$"
 MAX_TEXT = 2000  # characters in one value: a card, not a chapter
@@ -44,12 +44,35 @@ ITEM = {
     ],
 }
 
+CITATION = {
+    "type": "object",
+    "description": "a document the fact rests on, with the document's own words",
+    "properties": {
+        "document": ident("a key of documents"),
+        "quote": text("the words of the document this fact rests on, verbatim; '...' joins parts of one paragraph"),
+        "ref": ident("a key of that document's references"),
+    },
+    "required": ["document", "quote"],
+    "additionalProperties": False,
+}
+
+SKIP = {
+    "type": "object",
+    "description": "a passage of a document that no card carries, on purpose",
+    "properties": {
+        "document": ident("a key of documents"),
+        "quote": text("the passage, verbatim, as in a fact's quote"),
+        "reason": text("why no card carries it, e.g. 'page residue', 'heading'"),
+    },
+    "required": ["document", "quote", "reason"],
+    "additionalProperties": False,
+}
+
 FACT_COMMON: dict[str, Any] = {
     "id": ident("stable forever: the identity of the fact's notes in every learner's collection"),
     "pattern": {"enum": sorted(PATTERNS), "description": "which note type the fact becomes"},
     "topic": ident("a topic id from decks[].topics"),
-    "source": ident("a key of documents"),
-    "ref": ident("a key of that document's references"),
+    "sources": {"type": "array", "minItems": 1, "items": CITATION, "description": "the documents the fact rests on, each quoted"},
     "extra": text("an explanation shown on the back"),
     "accept": {
         "type": "object",
@@ -103,7 +126,8 @@ def source_schema() -> dict[str, Any]:
                         "title": text("the document's title"),
                         "short": text("a short name shown on cards as a context cue"),
                         "author": text("who wrote it"),
-                        "file": text("where it is kept"),
+                        "file": text("the document's text (UTF-8), relative to this file: quotes are checked against it"),
+                        "origin": text("where the document came from"),
                         "references": {
                             "type": "object",
                             "description": "what the document itself cites, by key",
@@ -111,7 +135,7 @@ def source_schema() -> dict[str, Any]:
                             "additionalProperties": text("the citation"),
                         },
                     },
-                    "required": ["title", "short"],
+                    "required": ["title", "short", "file"],
                     "additionalProperties": False,
                 },
             },
@@ -148,13 +172,18 @@ def source_schema() -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": FACT_COMMON,
-                    "required": ["id", "pattern", "topic", "source"],
+                    "required": ["id", "pattern", "topic", "sources"],
                     "allOf": [_pattern_branch(name) for name in sorted(PATTERNS)],
                 },
             },
         },
         "required": ["format", "documents", "decks", "facts"],
         "additionalProperties": False,
+    }
+    result["properties"]["skip"] = {
+        "type": "array",
+        "description": "passages of the documents deliberately carded by no fact (cardgen sources)",
+        "items": SKIP,
     }
     result["properties"]["note_types"] = {
         "type": "object",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from cardgen import __version__
 
@@ -37,11 +37,13 @@ def tool(note_types: str) -> str:
     return f"{__version__}+{code.hexdigest()[:16]}+{note_types[:16]}"
 
 
-def record(source: bytes, files: Mapping[str, bytes], summary: Any, tool_id: str) -> bytes:
-    """The cache file's content for a build that read `source` and wrote `files`."""
+def record(source: bytes, files: Mapping[str, bytes], summary: Any, tool_id: str, inputs: Iterable[Path] = ()) -> bytes:
+    """The cache file's content for a build that read `source` (and the documents it cites,
+    `inputs`: quotes are checked against them) and wrote `files`."""
     stamp = {
         "summary": summary,
         "files": {name: _digest(data) for name, data in sorted(files.items())},
+        "inputs": {str(path.resolve()): _digest(path.read_bytes()) for path in sorted(set(inputs))},
         "source": _digest(source),
         "tool": tool_id,
     }
@@ -56,6 +58,9 @@ def up_to_date(source: bytes, out: Path, tool_id: str) -> Any | None:
             return None
         for name, want in stamp.get("files", {}).items():
             if _digest((out / name).read_bytes()) != want:
+                return None
+        for name, want in stamp.get("inputs", {}).items():
+            if _digest(Path(name).read_bytes()) != want:
                 return None
         return stamp if "summary" in stamp else None
     except (OSError, ValueError, AttributeError):

@@ -32,12 +32,12 @@ def table(cards: list[Card]) -> list[Row]:
         notes[key].add(card.note_key)
         counts[key] += 1
         tags[key].update(card.tags)
-        sources[key].add(card.fact.document.key)
+        sources[key].update(c.document.key for c in card.fact.sources)
     return [Row(deck, name, len(notes[(deck, name)]), counts[(deck, name)], len(tags[(deck, name)]), len(sources[(deck, name)])) for deck, name in sorted(notes)]
 
 
 def facts_per_document(source: Source) -> list[tuple[str, str, int]]:
-    count = Counter(f.document.key for f in source.facts)
+    count = Counter(key for f in source.facts for key in {c.document.key for c in f.sources})
     return [(key, doc.title, count[key]) for key, doc in source.documents.items()]
 
 

@@ -20,7 +20,8 @@ from cardgen.errors import Problem, SourceError
 from cardgen.load import CONTROL_CHARS, INVISIBLE, Map, Seq, load
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import slug
-from cardgen.records import Deck, Document, Fact, Item, Mark, NoteTypeVersion, Source, Topic
+from cardgen.evidence import DocumentError, Text, excerpt
+from cardgen.records import Citation, Deck, Document, Fact, Item, Mark, NoteTypeVersion, Skip, Source, Topic
 if TYPE_CHECKING:
     import jsonschema
 
@@ -177,6 +178,7 @@ class _Builder:
     def __init__(self, root: Map, places: _Places, file: str, broken: set[Path_]) -> None:
         self.root, self.places, self.file, self.broken = root, places, file, broken
         self.problems: list[Problem] = []
+        self.texts: dict[str, Text | None] = {}  # document key -> its text, None if unreadable
 
     def at(self, path: Path_, message: str) -> None:
         line, col = self.places.mark(path)
@@ -185,13 +187,72 @@ class _Builder:
     # A document or deck with a problem of its own still lends its keys and topics to the
     # checks of the facts that name them: every problem is reported in one run.
 
-    def documents(self) -> dict[str, Document]:
+    def documents(self, folder: Path) -> dict[str, Document]:
         result = {}
         for key, doc in self.root["documents"].items():
             if isinstance(doc, Map):
                 refs = doc.get("references")
                 references = {k: _text(v) for k, v in refs.items()} if isinstance(refs, Map) else {}
-                result[key] = Document(key, _text(doc.get("title")), _text(doc.get("short")), _text(doc.get("author")), references)
+                file = folder / _text(doc.get("file")) if _text(doc.get("file")) else None
+                result[key] = Document(key, _text(doc.get("title")), _text(doc.get("short")), _text(doc.get("author")), references, file)
+        return result
+
+    def text(self, doc: Document) -> Text | None:
+        """The document's text, read once; an unreadable file is one problem, at its 'file'."""
+        if doc.key not in self.texts:
+            self.texts[doc.key] = None
+            if doc.file is not None:
+                try:
+                    self.texts[doc.key] = Text.read(doc.key, doc.file)
+                except DocumentError as error:
+                    self.at(("documents", doc.key, "file"), f"document '{doc.key}': {error}")
+        return self.texts[doc.key]
+
+    def verify(self, path: Path_, doc: Document, quote: str, whose: str) -> None:
+        """The quote stands in the document, or a problem that names the closest passage."""
+        text = self.text(doc)
+        if text is None or text.find(quote) is not None:
+            return
+        near = text.closest(quote)
+        self.at(
+            (*path, "quote"),
+            f"quote of {whose} is not in document '{doc.key}'; closest passage (line {near.line}): \"{excerpt(near.text)}\"",
+        )
+
+    def citations(self, path: Path_, node: Map, documents: dict[str, Document]) -> list[Citation] | None:
+        """The fact's sources, each resolved and quoted; None when one does not resolve."""
+        result: list[Citation] = []
+        entries = node.get("sources")
+        if not isinstance(entries, Seq):
+            return None  # the schema's message says what is wrong
+        for index, entry in enumerate(entries):
+            where: Path_ = (*path, "sources", index)
+            key, quote, ref = (entry.get(k) if isinstance(entry, Map) else None for k in ("document", "quote", "ref"))
+            if not isinstance(key, str) or not self.resolve((*where, "document"), key, documents, "a document that does not exist:"):
+                return None
+            doc = documents[key]
+            if isinstance(ref, str) and not self.resolve((*where, "ref"), ref, dict(doc.references), f"a ref that document '{key}' does not list:"):
+                return None
+            if not isinstance(quote, str) or not quote.strip():
+                return None
+            self.verify(where, doc, quote, f"fact '{node.get('id')}'")
+            result.append(Citation(doc, quote.strip(), ref if isinstance(ref, str) else None, entries.item_marks[index]))
+        return result
+
+    def skips(self, documents: dict[str, Document]) -> list[Skip]:
+        result: list[Skip] = []
+        entries = self.root.get("skip")
+        if not isinstance(entries, Seq):
+            return result
+        for index, entry in enumerate(entries):
+            path: Path_ = ("skip", index)
+            if not isinstance(entry, Map) or not all(isinstance(entry.get(k), str) for k in ("document", "quote", "reason")):
+                continue  # the schema's message says what is wrong
+            if not self.resolve((*path, "document"), entry["document"], documents, "a document that does not exist:"):
+                continue
+            doc = documents[entry["document"]]
+            self.verify(path, doc, entry["quote"], f"skip {index + 1} (line {entries.item_marks[index][0]})")
+            result.append(Skip(doc, entry["quote"].strip(), entry["reason"].strip(), entries.item_marks[index]))
         return result
 
     def decks(self) -> tuple[list[Deck], dict[str, Topic], dict[str, Path_]]:
@@ -257,11 +318,8 @@ class _Builder:
             ok = path not in self.broken
             if isinstance(node.get("topic"), str):
                 ok = self.resolve((*path, "topic"), node["topic"], topics, "a topic that does not exist:") and ok
-            if isinstance(node.get("source"), str):
-                ok = self.resolve((*path, "source"), node["source"], documents, "a document that does not exist:") and ok
-                if isinstance(node.get("ref"), str) and node["source"] in documents:
-                    doc = documents[node["source"]]
-                    ok = self.resolve((*path, "ref"), node["ref"], dict(doc.references), f"a ref that document '{doc.key}' does not list:") and ok
+            citations = self.citations(path, node, documents)
+            ok = citations is not None and ok
             fact_id = node.get("id")
             if isinstance(fact_id, str) and fact_id in where:
                 line = self.places.mark((*where[fact_id], "id"))[0]
@@ -282,7 +340,7 @@ class _Builder:
             extra = node["extra"].strip() if "extra" in node else None
             accept = {check: reason.strip() for check, reason in node.get("accept", {}).items()}
             facts.append(
-                Fact(node["id"], pattern.key, topics[node["topic"]], documents[node["source"]], node.get("ref"), extra, data, node.mark, accept)
+                Fact(node["id"], pattern.key, topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept)
             )
         return facts, where
 
@@ -291,10 +349,39 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _format_1(root: Map, places: _Places, file: str) -> list[Problem]:
+    """What a format-1 source must add to be read: said once, then at every place to edit."""
+    line, col = places.mark(("format",))
+    problems = [
+        Problem(file, line, col, (
+            f"format 1 is older than this cardgen, which reads format {FORMAT}: give each document a 'file' "
+            "(its text), and cite documents on each fact as 'sources:', a list of {document, quote, ref} "
+            "quoting the document's words; then write 'format: 2' (docs/source-format.md, 'From format 1')"
+        ))
+    ]
+    documents = root.get("documents")
+    for key, doc in documents.items() if isinstance(documents, Map) else ():
+        if isinstance(doc, Map) and "file" not in doc:
+            line, col = places.key_mark(("documents", key), "title")
+            problems.append(Problem(file, line, col, f"document '{key}' has no 'file'; add the path of its text, e.g. 'file: sources/{key}.txt'"))
+    facts = root.get("facts")
+    for index, fact in enumerate(facts if isinstance(facts, Seq) else ()):
+        if isinstance(fact, Map) and isinstance(fact.get("source"), str):
+            line, col = places.key_mark(("facts", index), "source")
+            ref = f", ref: {fact['ref']}" if isinstance(fact.get("ref"), str) else ""
+            problems.append(Problem(file, line, col, (
+                f"{places.name(('facts', index))}: replace 'source: {fact['source']}' with "
+                f"'sources: [{{document: {fact['source']}, quote: \"...\"{ref}}}]', quoting the words this fact rests on"
+            )))
+    return problems
+
+
 def check(root: Map, path: Path) -> Source:
     """The source as records, or SourceError with every problem in it."""
     file = str(path)
     places = _Places(root)
+    if root.get("format") == 1:
+        raise SourceError(_format_1(root, places, file))
     errors = [] if _fast().is_valid(root) else list(_validator().iter_errors(root))
     problems = [_explain(e, places, file) for e in errors]
     broken = {tuple(e.absolute_path)[:2] for e in errors}
@@ -315,9 +402,10 @@ def check(root: Map, path: Path) -> Source:
     if not (isinstance(sections[0], Map) and isinstance(sections[1], Seq) and isinstance(sections[2], Seq)):
         raise SourceError(problems)  # nothing further can be checked without them
     builder = _Builder(root, places, file, broken)
-    documents = builder.documents()
+    documents = builder.documents(path.parent)
     decks, topics, topic_paths = builder.decks()
     facts, where = builder.facts(documents, topics)
+    skips = builder.skips(documents)
     for key, pattern in PATTERNS.items():
         for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
             builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
@@ -332,7 +420,7 @@ def check(root: Map, path: Path) -> Source:
     note_types = {
         key: NoteTypeVersion(key, value["version"], value["migration"].strip()) for key, value in root.get("note_types", {}).items()
     }
-    return Source(path, documents, tuple(decks), tuple(facts), note_types)
+    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips))
 
 
 def read_source(path: Path) -> Source:

@@ -16,12 +16,24 @@ def run(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
+def documents_beside(folder: Path) -> None:
+    """Copy the documents the sources cite (sources/*.txt) into `folder`, as a project keeps them."""
+    if not (folder / "sources").exists():
+        shutil.copytree(ROOT / "sources", folder / "sources")
+
+
+def copy_source(source: Path, folder: Path) -> Path:
+    """A private copy of a source and the documents it cites, free to edit."""
+    path = folder / "source.yaml"
+    shutil.copy(source, path)
+    documents_beside(folder)
+    return path
+
+
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
     """A private copy of the small two-deck source, free to edit."""
-    path = tmp_path / "source.yaml"
-    shutil.copy(FIXTURES / "small.yaml", path)
-    return path
+    return copy_source(FIXTURES / "small.yaml", tmp_path)
 
 
 def build(source: Path, out: Path) -> Result:

@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, build, run
+from conftest import ROOT, build, copy_source, run
 from engine import import_package, open_collection, render_problems
 
 
@@ -90,8 +90,7 @@ def test_a_build_killed_mid_write_leaves_whole_files_and_the_next_build_cleans_u
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the killed builds and the reference agree on mods
-    source = tmp_path / "source.yaml"
-    shutil.copy(ROOT / "source.yaml", source)
+    source = copy_source(ROOT / "source.yaml", tmp_path)
     out = tmp_path / "decks"
     build(source, out)
     old = files(out)

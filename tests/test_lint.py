@@ -14,7 +14,7 @@ from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import CSS
 from cardgen.quality import CHECKS
 from cardgen.validate import read_source
-from conftest import FIXTURES, ROOT, run
+from conftest import FIXTURES, ROOT, copy_source, documents_beside, run
 
 CLEAN = FIXTURES / "lint" / "clean.yaml"
 ANSWER = '    answer: "Our vital organs"'
@@ -23,7 +23,9 @@ EXTRA_FACT = """
   - id: {id}
     pattern: concept
     topic: {topic}
-    source: ms-bone
+    sources:
+      - document: ms-bone
+        quote: "protect our vital organs"
     prompt: "{prompt}"
     answer: "{answer}"
 """
@@ -38,7 +40,7 @@ BREAKS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "reverse-not-unique": ("error", [
         ('    role: "is involved in enzyme reactions and collagen synthesis"\n',
          '    role: "is involved in enzyme reactions and collagen synthesis"\n'
-         '  - id: copper-role\n    pattern: nutrient_role\n    topic: basics\n    source: ms-bone\n'
+         '  - id: copper-role\n    pattern: nutrient_role\n    topic: basics\n    sources:\n      - document: ms-bone\n        quote: "Copper is involved in enzyme reactions"\n'
          '    nutrient: "Copper"\n    role: "is involved in enzyme reactions and in collagen synthesis"\n'),
     ]),
     "answer-in-prompt": ("error", [(PROMPT, '    prompt: "Bone health: what do bones protect, our vital organs?"')]),
@@ -62,6 +64,7 @@ def broken(tmp_path: Path, edits: list[tuple[str, str]]) -> Path:
         text = text.replace(old, new, 1)
     path = tmp_path / "source.yaml"
     path.write_text(text)
+    documents_beside(tmp_path)
     return path
 
 
@@ -129,8 +132,8 @@ def test_an_accepted_finding_passes_strict_and_a_stale_acceptance_warns(tmp_path
     reason = "the pair is what the article names"
     path = broken(tmp_path, [
         (ANSWER, '    answer: "Organs and muscles"'),
-        ("  - id: bones-protect\n    pattern: concept\n    topic: basics\n    source: ms-bone\n",
-         f'  - id: bones-protect\n    pattern: concept\n    topic: basics\n    source: ms-bone\n    accept:\n      items-per-card: "{reason}"\n'),
+        ("  - id: bones-protect\n    pattern: concept\n    topic: basics\n",
+         f'  - id: bones-protect\n    pattern: concept\n    topic: basics\n    accept:\n      items-per-card: "{reason}"\n'),
     ])
     code, report = lint_json(path, "--strict")
     assert code == 0, report
@@ -142,7 +145,7 @@ def test_an_accepted_finding_passes_strict_and_a_stale_acceptance_warns(tmp_path
 
 
 def test_an_acceptance_needs_a_known_check_and_a_reason(tmp_path: Path) -> None:
-    path = broken(tmp_path, [("    source: ms-bone\n    prompt", '    source: ms-bone\n    accept:\n      item-per-card: ""\n    prompt')])
+    path = broken(tmp_path, [(PROMPT, '    accept:\n      item-per-card: ""\n' + PROMPT)])
     result = run("validate", "--source", path)
     assert result.exit_code == 1
     assert "did you mean 'items-per-card'?" in result.output
@@ -156,8 +159,7 @@ def test_the_bundled_source_passes_strict_with_every_acceptance_reasoned() -> No
 
 
 def test_stats_table_counts_notes_cards_and_facts_per_document(tmp_path: Path) -> None:
-    shutil.copy(CLEAN, tmp_path / "source.yaml")
-    result = run("stats", "--source", tmp_path / "source.yaml")
+    result = run("stats", "--source", copy_source(CLEAN, tmp_path))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     row = next(line for line in lines if "cardgen: food source" in line)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardgen.cli import cli
-from conftest import ROOT
+from conftest import ROOT, documents_beside
 from engine import import_package, open_collection, render_problems
 
 SOURCE = (ROOT / "source.yaml").read_text()
@@ -82,6 +82,7 @@ def test_mutated_sources_build_a_deck_anki_accepts_or_fail_cleanly(tmp_path: Pat
     case = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis may replay an example
     source, out = case / "source.yaml", case / "decks"
     source.write_text(text)
+    documents_beside(case)
     if _invoke("build", "--source", str(source), "--out", str(out)) == 1:
         assert not out.exists(), "a failed build wrote something"
         shutil.rmtree(case)

@@ -27,13 +27,17 @@ NEW_FACTS = """
   - id: bones-anchor
     pattern: concept
     topic: basics
-    source: ms-bone
+    sources:
+      - document: ms-bone
+        quote: "anchor our muscles"
     prompt: "Bone health: besides protecting organs, what do bones anchor?"
     answer: "Our muscles"
   - id: prevention
     pattern: cloze
     topic: basics
-    source: ms-bone
+    sources:
+      - document: ms-bone
+        quote: "Prevention is more effective than treatment of established osteoporosis"
     text: "[[Prevention]] is more effective than treatment of established osteoporosis."
 """
 

@@ -37,11 +37,15 @@ def test_each_invalid_source_is_reported_at_its_line_and_column(path: Path) -> N
 @pytest.mark.parametrize(
     ("defect", "line", "column", "words"),
     [
-        ("unknown-key", 37, 5, "did you mean 'prompt'?"),
-        ("duplicate-key", 39, 5, "(first at line 38); keep one"),
-        ("control-character", 38, 13, "control character U+001F; delete it"),
-        ("not-utf8", 38, 24, "byte 0xe9 is not UTF-8"),
-        ("python-tag", 38, 13, "is not allowed"),
+        ("unknown-key", 41, 5, "did you mean 'prompt'?"),
+        ("duplicate-key", 43, 5, "(first at line 42); keep one"),
+        ("control-character", 42, 13, "control character U+001F; delete it"),
+        ("not-utf8", 42, 24, "byte 0xe9 is not UTF-8"),
+        ("python-tag", 42, 13, "is not allowed"),
+        ("quote-near-miss", 56, 16, 'closest passage (line 69): "Zinc– is involved in enzyme reactions and collagen synthesis."'),
+        ("document-file-missing", 14, 11, "b12-missing.txt does not exist"),
+        ("document-not-utf8", 14, 11, "latin1.txt:1: byte 0xe9 is not UTF-8; save the document as UTF-8"),
+        ("skip-stale", 36, 12, 'quote of skip 1 (line 35) is not in document \'b12\'; closest passage (line 1): "Skip to content"'),
     ],
 )
 def test_messages_point_at_the_exact_place(defect: str, line: int, column: int, words: str) -> None:
@@ -79,11 +83,13 @@ def test_unreadable_sources_are_named(tmp_path: Path, kind: str) -> None:
     assert {"missing": "no such file", "directory": "is a directory", "empty": "the file is empty"}[kind] in result.output
 
 
-def test_a_bad_source_writes_nothing_and_leaves_the_previous_decks(small: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("defect", ["duplicate-id", "quote-not-in-document", "document-file-missing", "document-not-utf8"])
+def test_a_bad_source_writes_nothing_and_leaves_the_previous_decks(small: Path, tmp_path: Path, defect: str) -> None:
     out = tmp_path / "decks"
     build(small, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    shutil.copy(FIXTURES / "invalid" / "duplicate-id.yaml", small)
+    shutil.copy(FIXTURES / "invalid" / f"{defect}.yaml", small)
+    shutil.copy(FIXTURES / "invalid" / "latin1.txt", tmp_path)
     result = run("build", "--source", small, "--out", out)
     assert result.exit_code == 1
     assert "nothing was written" in result.output
@@ -132,7 +138,7 @@ def test_the_published_schema_is_the_one_validate_uses() -> None:
 def test_problems_in_a_deck_do_not_hide_the_problems_of_facts(small: Path) -> None:
     text = small.read_text()
     text = text.replace('description: "A small test deck. This content is for informational purposes only."', 'description: ""')
-    text = text.replace("    topic: basics\n    source: ms-bone\n    prompt:", "    topic: basic\n    source: ms-bone\n    prompt:", 1)
+    text = text.replace("    topic: basics\n    sources:\n      - document: ms-bone\n        quote: \"protect", "    topic: basic\n    sources:\n      - document: ms-bone\n        quote: \"protect", 1)
     text = text.replace("[[thinning of the bones]], with reduction in [[bone mass]]", "thinning of the bones")
     text = text.replace('    answer: "Our vital organs"', '    answer: ""')
     small.write_text(text)

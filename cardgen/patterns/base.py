@@ -102,6 +102,8 @@ CSS = """\
 .blank, .cloze { font-weight: 700; color: #0b5394; }
 .extra { margin-top: 0.8em; }
 .source { margin-top: 1em; font-size: 0.75em; color: #555; }
+.cite { margin-top: 0.3em; }
+.cite .quote { font-style: italic; }
 img { max-width: 100%; height: auto; }
 hr#answer { border: none; border-top: 1px solid #ccc; margin: 0.8em 0; }
 .mobile .card { font-size: 1.15rem; padding: 0.25em 0.5em; }
@@ -132,14 +134,17 @@ def text(value: str) -> str:
 
 
 def cite(fact: Fact) -> str:
-    """Where a fact comes from, as shown on the back of its cards."""
-    doc = fact.document
-    html_ = f"<i>{text(doc.title)}</i>"
-    if doc.author:
-        html_ += f", {text(doc.author)}"
-    if fact.ref is not None:
-        html_ += f"; citing {text(doc.references[fact.ref])}"
-    return html_
+    """Where a fact comes from, as shown on the back: each document's words, then the document."""
+    result = []
+    for citation in fact.sources:
+        doc = citation.document
+        who = f"<i>{text(doc.title)}</i>"
+        if doc.author:
+            who += f", {text(doc.author)}"
+        if citation.ref is not None:
+            who += f"; citing {text(doc.references[citation.ref])}"
+        result.append(f'<div class="cite"><span class="quote">“{text(citation.quote)}”</span> — {who}</div>')
+    return "".join(result)
 
 
 def common(fact: Fact) -> tuple[str, str]:
@@ -155,11 +160,8 @@ def slug(value: str) -> str:
 def tags(fact: Fact, pattern: str, *subjects: str) -> tuple[str, ...]:
     """Hierarchical tags under the deck's root: by pattern, topic, source and subject."""
     root = fact.topic.deck_tag
-    result = {
-        f"{root}::pattern::{pattern}",
-        f"{root}::topic::{fact.topic.id}",
-        f"{root}::source::{fact.document.key}",
-    }
+    result = {f"{root}::pattern::{pattern}", f"{root}::topic::{fact.topic.id}"}
+    result.update(f"{root}::source::{c.document.key}" for c in fact.sources)
     result.update(f"{root}::subject::{slug(s)}" for s in subjects)
     return tuple(sorted(result))
 
