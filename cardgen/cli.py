@@ -205,6 +205,68 @@ def lint(source: Path, strict: bool, fmt: str) -> None:
 
 @cli.command()
 @SOURCE
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--summary", is_flag=True, help="Only the table per document and the sentences unaccounted for.")
+def sources(source: Path, fmt: str, summary: bool) -> None:
+    """List every sentence of every document with the facts that quote it.
+
+    A sentence no fact quotes is either skipped on purpose (a `skip:` entry in the source,
+    with its reason) or reported as unaccounted for. Exits 1 while any substantive sentence
+    is unaccounted for, or a skip covers only sentences that facts already quote.
+
+    \b
+    Example:
+      cardgen sources                  # every sentence: quoted by, skipped because, or missing
+      cardgen sources --summary        # in CI: the table, and what is missing
+      cardgen sources --format json | jq '.[].lines[] | select(.status == "unaccounted")'
+    """
+    import json
+
+    from cardgen.coverage import as_json, coverage
+    from cardgen.stats import format_table
+
+    parsed = _read(source)
+    try:
+        coverages = coverage(parsed)
+    except CardgenError as error:
+        raise _fail(error) from None
+    if fmt == "json":
+        click.echo(json.dumps(as_json(coverages), indent=2, ensure_ascii=False))
+    else:
+        mark = {"quoted": "quoted", "skipped": "skipped", "unaccounted": "MISSING", "no words": "-"}
+        for c in coverages:
+            click.echo(f"{c.document.key}: {c.document.title} ({c.document.file})")
+            for a in c.accounts:
+                if summary and a.status != "unaccounted":
+                    continue
+                why = ", ".join(a.facts) if a.facts else "; ".join(a.skips)
+                click.echo(f"  {a.sentence.line:>4}  {mark[a.status]:<7}  {a.sentence.text}" + (f"  [{why}]" if why else ""))
+            click.echo()
+        rows = [[c.document.key, c.total, c.count("quoted"), c.count("skipped"), c.count("unaccounted")] for c in coverages]
+        click.echo(format_table(["document", "sentences", "quoted", "skipped", "unaccounted"], rows))
+        for c in coverages:
+            reasons = ", ".join(f"{reason} {n}" for reason, n in c.reasons().items())
+            if reasons:
+                click.echo(f"skipped in {c.document.key}: {reasons}")
+    problems = []
+    missing = sum(c.count("unaccounted") for c in coverages)
+    if missing:
+        problems.append(
+            f"{missing} sentence{'s' * (missing != 1)} neither quoted nor skipped; quote "
+            f"{'them' if missing != 1 else 'it'} from a fact, or add a 'skip:' entry with the reason"
+        )
+    for c in coverages:
+        for skip in c.redundant:
+            problems.append(
+                f"{source}:{skip.mark[0]}:{skip.mark[1]}: skip of \"{skip.quote}\" in '{c.document.key}' covers only "
+                "sentences that facts quote; remove it"
+            )
+    if problems:
+        raise click.ClickException("\n".join(problems))
+
+
+@cli.command()
+@SOURCE
 def stats(source: Path) -> None:
     """Show what the source builds: per deck and note type, and facts per document.
 
