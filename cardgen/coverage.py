@@ -32,9 +32,9 @@ class Account:
     def status(self) -> str:
         if self.facts:
             return "quoted"
-        if self.skips:
-            return "skipped"
-        return "unaccounted" if self.substantive else "no words"
+        if not self.substantive:
+            return "no words"
+        return "skipped" if self.skips else "unaccounted"
 
 
 @dataclass(frozen=True)

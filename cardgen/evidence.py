@@ -135,10 +135,23 @@ class Text:
             self._found[quote] = self._find(quote)
         return self._found[quote]
 
+    @cached_property
+    def _whole(self) -> dict[str, int]:
+        """Paragraphs by their whole text (the first of equal ones): a quote that is one is there."""
+        result: dict[str, int] = {}
+        for index, (_, para) in enumerate(self.paragraphs):
+            result.setdefault(para, index)
+        return result
+
     def _find(self, quote: str) -> Found | None:
         wanted = parts(quote)
         if not wanted:
             return None
+        # A short quote ("Eggs", a heading) may stand inside an earlier paragraph too; the
+        # paragraph that is exactly the quote is the passage meant.
+        whole = self._whole.get(wanted[0]) if len(wanted) == 1 else None
+        if whole is not None:
+            return Found(whole, self.paragraphs[whole][0], ((0, len(wanted[0])),))
         joined, starts = self._joined
         at = joined.find(wanted[0])
         while at >= 0:

@@ -95,7 +95,7 @@ def test_a_build_killed_mid_write_leaves_whole_files_and_the_next_build_cleans_u
     build(source, out)
     old = files(out)
     assert old
-    source.write_text(source.read_text().replace("Consult your MD", "Consult your MD (edited)"))
+    source.write_text(source.read_text().replace('answer: "Consult your MD"', 'answer: "Consult your MD (edited)"'))
     shutil.copytree(out, tmp_path / "new")
     build(source, tmp_path / "new")
     new = files(tmp_path / "new")
