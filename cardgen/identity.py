@@ -41,6 +41,8 @@ MODEL_IDS: Mapping[str, int] = {
     "exercise": 1_735_689_600_006,
     "risk_factor": 1_735_689_600_007,
     "ms_factor": 1_735_689_600_008,
+    "food_set": 1_735_689_600_009,
+    "exercise_set": 1_735_689_600_010,
 }
 
 

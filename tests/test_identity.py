@@ -29,6 +29,8 @@ def test_note_type_ids_are_the_published_ones() -> None:
         "exercise": 1_735_689_600_006,
         "risk_factor": 1_735_689_600_007,
         "ms_factor": 1_735_689_600_008,
+        "food_set": 1_735_689_600_009,
+        "exercise_set": 1_735_689_600_010,
     }
     assert set(identity.MODEL_IDS) == set(PATTERNS)
 

@@ -7,6 +7,8 @@ from cardgen.patterns import (
     concept,
     deficiency,
     exercise,
+    exercise_set,
+    food_set,
     food_source,
     ms_factor,
     nutrient_role,
@@ -25,5 +27,7 @@ PATTERNS: dict[str, Pattern] = {
         exercise.PATTERN,
         risk_factor.PATTERN,
         ms_factor.PATTERN,
+        food_set.PATTERN,
+        exercise_set.PATTERN,
     )
 }

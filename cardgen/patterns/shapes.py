@@ -188,3 +188,87 @@ class ListPattern:
                     (text(group), text(item.text), listing, cue, "y" if unique else "", extra, source),
                     tags(fact, self.key, group),
                 )
+
+
+@dataclass(frozen=True)
+class SetPattern:
+    """A named set and its members (the foods rich in a nutrient), taught as a set.
+
+    An unordered set is never a list with one member blanked: that card is answered by
+    remembering the list's wording. Instead (../shared/card-quality.md, sets): one note for
+    the set, whose card asks for any two members and shows them all on the back; and one
+    note per distinctive member, asking for its group, only where no word of the member
+    stands in another set or group name, so the answer is the only right one. A member
+    marked `reverse: false` never gets that card.
+    """
+
+    key: str
+    name: str
+    help: str
+    group: Key
+    members: Key
+    member_field: Field
+    cue: str  # the context line above every prompt, unless the fact gives its own
+    set_prompt: str  # {group} is replaced
+    member_prompt: str  # {member} is replaced
+    cloze: bool = False
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return (self.group, self.members, Key("cue", "text", required=False, help="context shown above the prompt"))
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return (
+            Field(self.group.name, self.group.name.capitalize()),
+            self.member_field,
+            Field("members", "Members"),
+            Field("set", "Set"),
+            Field("cue", "Cue"),
+            EXTRA,
+            SOURCE,
+        )
+
+    @property
+    def templates(self) -> tuple[Template, ...]:
+        g = "{{" + self.group.name.capitalize() + "}}"
+        m = "{{" + self.member_field.name + "}}"
+        members = '\n<div class="members">{{Members}}</div>'
+        set_front = (
+            '{{#Set}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
+            + self.set_prompt.format(group=f"<b>{g}</b>") + "</div>\n{{/Set}}"
+        )
+        member_front = (
+            "{{#" + self.member_field.name + '}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
+            + self.member_prompt.format(member=f"<b>{m}</b>") + "</div>\n{{/" + self.member_field.name + "}}"
+        )
+        return (
+            Template("set", "Any two", set_front, back("Any two of:").replace("</div>\n", "</div>" + members + "\n", 1)),
+            Template("member", self.group.name.capitalize(), member_front, back(g).replace("</div>\n", "</div>" + members + "\n", 1), True),
+        )
+
+    def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
+        return iter(())
+
+    def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
+        groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
+        for fact in facts:
+            group = norm(fact.data[self.group.name])
+            for word in words(fact.data[self.group.name]):
+                groups[word].add(group)
+            for item in items(fact, self.members.name):
+                for word in words(item.text):
+                    groups[word].add(group)
+        for fact in facts:
+            group = fact.data[self.group.name]
+            members = items(fact, self.members.name)
+            listing = ", ".join(text(m.text) for m in members)
+            cue = text(fact.data.get("cue") or self.cue)
+            extra, source = common(fact)
+            tagged = tags(fact, self.key, group)
+            yield NoteSpec(self.key, fact.id, fact, (text(group), "", listing, "y", cue, extra, source), tagged)
+            for item in members:
+                if item.reverse and all(groups[w] == {norm(group)} for w in words(item.text)):
+                    yield NoteSpec(
+                        self.key, f"{fact.id}/{item.id}", fact, (text(group), text(item.text), listing, "", cue, extra, source), tagged
+                    )

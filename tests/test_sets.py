@@ -1,0 +1,66 @@
+"""Sets taught as sets: 'name two' with the whole set on the back, and distinctive member
+-> group cards, never a list with one member blanked; checked in the real Anki engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import build
+from engine import import_package, open_collection, render_problems, visible_text
+
+SETS = """
+  - id: calcium-set
+    pattern: food_set
+    topic: foods
+    sources:
+      - document: ms-bone
+        quote: "Foods rich in calcium include: Milk, Yogurt, Cheese, Fortified Soy & Almond Milk, Sardines, Tofu, Kale, Cooked Spinach"
+    nutrient: "Calcium"
+    foods: [Milk, Yogurt, Cheese, Sardines, Tofu, Kale, {id: cooked-spinach, text: "Cooked Spinach", reverse: false}]
+  - id: copper-set
+    pattern: food_set
+    topic: foods
+    sources:
+      - document: ms-bone
+        quote: "Copper rich foods include: Sesame Seeds, Kale, Cashews"
+    nutrient: "Copper"
+    foods: [Sesame Seeds, Kale, Cashews]
+  - id: high-impact-set
+    pattern: exercise_set
+    topic: basics
+    sources:
+      - document: ms-bone
+        quote: "hiking, dancing, jogging, tennis, and climbing stairs are examples of high impact weight bearing exercises"
+    kind: "High-impact weight-bearing exercise"
+    examples: [hiking, dancing]
+"""
+
+
+def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small: Path, tmp_path: Path) -> None:
+    small.write_text(small.read_text().replace("facts:\n", "facts:\n" + SETS, 1))
+    out = tmp_path / "decks"
+    build(small, out)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, out / "bones.apkg")
+        assert render_problems(col) == []
+        cards = {visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer()) for c in col.find_cards('"note:cardgen: foods"')}
+        calcium = cards["Foods for bone Name two foods rich in Calcium."]
+        assert "Any two of: Milk, Yogurt, Cheese, Sardines, Tofu, Kale, Cooked Spinach" in calcium
+        assert "Foods for bone Name two foods rich in Copper." in cards
+        members = sorted(q.removeprefix("Foods for bone ") for q in cards if "which bone nutrient" in q)
+        # Kale stands in both sets, Cooked Spinach is marked reverse: false: neither is asked.
+        assert members == [f"{food}: rich in which bone nutrient?" for food in
+                           ("Cashews", "Cheese", "Milk", "Sardines", "Sesame Seeds", "Tofu", "Yogurt")]
+        assert cards["Foods for bone Tofu: rich in which bone nutrient?"].split("? ", 1)[1].startswith("Calcium Milk, Yogurt")
+        assert not any("[…]" in q or "[...]" in q for q in cards)
+        exercises = [visible_text(col.get_card(c).question()) for c in col.find_cards('"note:cardgen: exercises"')]
+        assert sorted(exercises) == [
+            "Exercise for bone Name two examples of High-impact weight-bearing exercise.",
+            "Exercise for bone dancing: an example of which kind of exercise?",
+            "Exercise for bone hiking: an example of which kind of exercise?",
+        ]
+        message, ok = col.fix_integrity()
+        assert ok and message == col.tr.database_check_rebuilt(), message
+    finally:
+        col.close()
