@@ -59,6 +59,18 @@ def notes_of(source: Source) -> list[NoteSpec]:
     return [note for key, facts in by_pattern.items() for note in PATTERNS[key].notes(facts)]
 
 
+def _curriculum(source: Source, specs: list[NoteSpec]) -> list[int]:
+    """Each note's position among new cards (1, 2, ...): the order the source declares its
+    facts, a fact's notes in the order its pattern makes them. Anki's default options hand
+    out a deck's new cards by this position (and subdecks by name)."""
+    order = {fact.id: index for index, fact in enumerate(source.facts)}
+    ranked = sorted(range(len(specs)), key=lambda i: (order[specs[i].fact.id], i))
+    due = [0] * len(specs)
+    for position, index in enumerate(ranked, 1):
+        due[index] = position
+    return due
+
+
 def _previous(previous: Mapping[str, bytes]) -> tuple[dict[str, tuple[str, OldNote]], dict[int, dict[str, Any]]]:
     """The notes of the last build's packages by GUID (with their deck id), and note types."""
     notes: dict[str, tuple[str, OldNote]] = {}
@@ -141,10 +153,11 @@ def compile_source(
     problems: list[Problem] = []
     wanted: list[Wanted] = []
     outs: list[tuple[str, NoteOut]] = []  # (deck id, note) in build order
+    due = _curriculum(source, specs)
     for done, spec in enumerate(specs):
         if done % 1000 == 0:
             progress("notes", done, len(specs))
-        made = package.note(models[spec.pattern], spec.fields, spec.tags, identity.note_guid(spec.pattern, spec.key))
+        made = package.note(models[spec.pattern], spec.fields, spec.tags, identity.note_guid(spec.pattern, spec.key), due[done])
         ords = package.card_ords(made)
         if not ords:
             line, col = spec.fact.mark

@@ -105,8 +105,10 @@ def model_content(m: genanki.Model) -> dict[str, Any]:
     }
 
 
-def note(m: genanki.Model, fields: Sequence[str], tags: Sequence[str] = (), guid: str | None = None) -> genanki.Note:
-    return genanki.Note(model=m, fields=list(fields), tags=list(tags), guid=guid)
+def note(m: genanki.Model, fields: Sequence[str], tags: Sequence[str] = (), guid: str | None = None, due: int = 0) -> genanki.Note:
+    """`due` is a new card's position: Anki hands out a deck's new cards in its order, and
+    its import keeps it (it never changes the cards of a note a learner already has)."""
+    return genanki.Note(model=m, fields=list(fields), tags=list(tags), guid=guid, due=due)
 
 
 def card_ords(n: genanki.Note) -> tuple[int, ...]:

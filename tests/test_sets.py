@@ -64,3 +64,25 @@ def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small:
         assert ok and message == col.tr.database_check_rebuilt(), message
     finally:
         col.close()
+
+
+def test_new_cards_come_in_the_order_the_source_declares(small: Path, tmp_path: Path) -> None:
+    """With default options, the scheduler hands out new cards in the source's fact order."""
+    text = small.read_text()
+    start = text.index("  - id: smoking\n")
+    end = text.index("  - id: age\n")
+    smoking = text[start:end]
+    small.write_text(text[:start].replace("facts:\n", "facts:\n" + smoking, 1) + text[end:])  # a risk factor first
+    out = tmp_path / "decks"
+    build(small, out)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, out / "bones.apkg")
+        col.decks.select(col.decks.id_for_name("Test Bones"))
+        queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=6).cards]
+        first = [visible_text(card.question()) for card in queued if card.ord == 0][:3]
+        assert first[0].endswith("Smoking: can it be changed?"), first
+        assert first[1] == "Bone health: what do bones protect?", first
+        assert first[2].startswith("Osteoporosis is a [...]"), first
+    finally:
+        col.close()
