@@ -8,12 +8,13 @@ is reported too, so none outlives its reason.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import genanki
 
@@ -25,6 +26,8 @@ from cardgen.quality import (
     ANSWER_ERROR,
     ANSWER_WARN,
     CLOZE_PROMPT_WARN,
+    ENUMERATION_BLANK,
+    FRONT_CHARS,
     ITEMS_ERROR,
     ITEMS_WARN,
     NEAR_IDENTICAL,
@@ -39,6 +42,9 @@ _DELETION = re.compile(r'<span class="cloze">(.*?)</span>', re.S)
 _UNSAFE = re.compile(r"<\s*(script|style|iframe)\b|\bon\w+\s*=|javascript:", re.I)
 _LIST_ALL = re.compile(r"\b(list|name) (all|every)\b", re.I)
 _YES_NO = re.compile(r"^(yes|no|true|false)\b", re.I)
+_BLANK = re.compile(r"\[(?:\.\.\.|…)\]")  # a cloze deletion or a list member, as the front shows it
+_CLAUSE = re.compile(r"[;:()?!]|\.(?=\s|$)")  # where a shown list ends; commas join its members
+_LINK = r"(?:(?:as per|according to|per|from|in|by)(?: the| an| a)? )?"  # "per the" before a citation
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Finding:
     severity: Severity
     message: str
     fact: str | None = None
+    cards: int = 1  # how many of the fact's cards the check finds; the message is the first one's
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: [{self.check}] {self.message}"
@@ -130,6 +137,33 @@ def _contains(text: str, phrase: str) -> bool:
     return bool(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", norm(text)) is not None
 
 
+def _listed(front: str) -> int:
+    """How many members the shown list around a blank has, the blank among them; 0 without one.
+
+    Read from the front as the learner sees it, whatever note type made it: within a clause,
+    the run of short comma-separated parts around the blank ('Milk, [...], Cheese'), plus the
+    part before the run, which ends in the list's first member ('include age, gender and
+    [...]'), plus one for an 'and'/'or' joining the last two. A count, not a parse: 'Enriched
+    or Fortified Grain Products' at the end of a list counts twice.
+    """
+    most = 0
+    for clause in _CLAUSE.split(_BLANK.sub("\0", front)):
+        if "\0" not in clause:
+            continue
+        parts = clause.split(",")
+        short = [len(_words(part)) + part.count("\0") <= 5 for part in parts]
+        at = next(i for i, part in enumerate(parts) if "\0" in part)
+        first, last = at, at
+        while first > 0 and short[first - 1]:
+            first -= 1
+        while last + 1 < len(parts) and short[last + 1]:
+            last += 1
+        count = last - first + 1 + (first > 0 and bool(_words(parts[first - 1])))
+        count += last > first and re.search(r"\w\s+(and|or)\s+\w", parts[last]) is not None
+        most = max(most, count)
+    return most
+
+
 def _per_card(card: Card) -> Iterator[tuple[str, Severity, str]]:
     words = len(_words(card.answer))
     # A list member is one item by construction, even "Fortified Cows and Non Dairy Milks".
@@ -150,6 +184,14 @@ def _per_card(card: Card) -> Iterator[tuple[str, Severity, str]]:
         yield "prompt-length", "warning", f"prompt of {prompt_words} words; aim for {limit} or fewer"
     if card.answer and _contains(_prompt(card), card.answer):
         yield "answer-in-prompt", "error", f"the answer '{card.answer}' stands in the prompt"
+    members = _listed(card.front)
+    if members >= ENUMERATION_BLANK:
+        yield "enumeration-blank", "error", (
+            f"blanks one of {members} listed members, recalled from the list's wording; for an unordered set "
+            "ask member -> group, 'name two', or a card per group"
+        )
+    if len(card.front) > FRONT_CHARS:
+        yield "front-length", "warning", f"front of {len(card.front)} characters; a phone shows about {FRONT_CHARS}, move context to the back"
     if _YES_NO.match(card.answer):
         yield "yes-no", "error", f"a yes/no answer ('{card.answer}'); ask for the fact itself"
     if "Source:" not in card.back or not card.back.split("Source:", 1)[1].strip():
@@ -220,6 +262,70 @@ def _pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
                     )
 
 
+def _uncited(front: str, citations: re.Pattern[str]) -> str:
+    """A front with every cited document taken out: 'What can a deficiency of Vitamin K lead to,
+    per the B12 article's comparison table?' -> 'what can a deficiency of vitamin k lead to'."""
+    return " ".join(citations.sub(" ", norm(front)).split())
+
+
+def citation_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """The ways a front cites a document (its short name, a fact's cue), longest first so a cue
+    that holds a short name goes whole, with the words that lead into it."""
+    alternatives = sorted({norm(p) for p in phrases if norm(p)}, key=lambda p: (-len(p), p))
+    if not alternatives:
+        return re.compile(r"(?!)")
+    return re.compile(rf"(?<!\w){_LINK}(?:{'|'.join(map(re.escape, alternatives))})(?: s)?(?!\w)")
+
+
+def _source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterator[tuple[Card, str, Severity, str]]:
+    """Fronts that differ only by the document they cite, with different answers: the learner
+    is taught which article said what. Identical fronts are identical-fronts' business."""
+    by_front: dict[str, list[Card]] = defaultdict(list)
+    for card in cards:
+        by_front[_uncited(card.front, citations)].append(card)
+    for same in by_front.values():
+        if len({norm(c.front) for c in same}) < 2:
+            continue
+        for card in same:
+            others = sorted({
+                f"'{c.fact.id}' ({c.answer})"
+                for c in same
+                if norm(c.front) != norm(card.front) and norm(c.answer) != norm(card.answer)
+            })
+            if others:
+                yield card, "source-only-difference", "error", (
+                    f"the front differs only by the document it cites from that of {', '.join(others)}; "
+                    "make one card about the knowledge, each document's words on the back"
+                )
+
+
+def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
+    """An answer that stands on the front of another note's card in the same deck.
+
+    Every answer is indexed by deck and normalised text; each front's word runs up to the
+    longest answer are looked up, so the work grows with the deck, not with its pairs.
+    """
+    answers: dict[tuple[str, str], list[Card]] = defaultdict(list)
+    for card in cards:
+        answer = norm(card.answer)
+        if len(answer) >= 2:
+            answers[(card.fact.topic.deck, answer)].append(card)
+    longest = max((len(answer.split()) for _, answer in answers), default=0)
+    shown: dict[int, set[str]] = defaultdict(set)  # index of an answering card -> facts showing it
+    index = {id(card): n for n, card in enumerate(cards)}
+    for card in cards:
+        words = norm(card.front).split()
+        for start in range(len(words)):
+            for end in range(start + 1, min(start + longest, len(words)) + 1):
+                for owner in answers.get((card.fact.topic.deck, " ".join(words[start:end])), ()):
+                    if (owner.pattern, owner.note_key) != (card.pattern, card.note_key):
+                        shown[index[id(owner)]].add(card.fact.id)
+    for n, facts in sorted(shown.items()):
+        owner = cards[n]
+        named = ", ".join(f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
+        yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
+
+
 def _reverses(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """A reverse card asks for a subject from its attribute; another subject with the same
     (or a near-identical) attribute makes two right answers."""
@@ -283,16 +389,22 @@ def lint(source: Source) -> Report:
     for card in cards:
         raw += [(card, check, severity, message) for check, severity, message in _per_card(card)]
     raw += list(_pairs(cards))
+    citations = [d.short for d in source.documents.values()] + [f.data.get("cue") or "" for f in source.facts]
+    raw += list(_source_only(cards, citation_pattern(citations)))
+    raw += list(_give_aways(cards))
     raw += list(_reverses(cards))
     raw += list(_topics(cards))
     file = str(source.path)
     found: dict[tuple[str, str], Finding] = {}  # one finding per fact and check: the first card's
+    hit: dict[tuple[str, str], set[int]] = defaultdict(set)
     for card, check, severity, message in raw:
         line, column = card.fact.mark
         key = (card.fact.id, check)
+        hit[key].add(id(card))
         prior = found.get(key)
         if prior is None or (severity == "error" and prior.severity == "warning"):
             found[key] = Finding(file, line, column, check, severity, f"fact '{card.fact.id}': {message}", card.fact.id)
+    found = {key: dataclasses.replace(finding, cards=len(hit[key])) for key, finding in found.items()}
     used = {p: PATTERNS[p] for p in sorted({c.pattern for c in cards})}
     for pattern in used.values():
         for problem in template_problems(pattern):

@@ -24,6 +24,10 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "missing-source": ("error", "every health fact cites its source"),
     "empty-render": ("error", "a card whose front or back renders to nothing"),
     "unsafe-markup": ("error", "no script, style, iframe, on*= or javascript: in a field"),
+    "source-only-difference": ("error", "organise by knowledge: fronts that differ only by the document they cite, with different answers"),
+    "enumeration-blank": ("error", "sets: a blank among a shown unordered list of 6 or more members"),
+    "give-away": ("warning", "a card's answer stands on the front of another note's card in the same deck"),
+    "front-length": ("warning", "phone first: a front over 160 characters (at most 5% of cards)"),
     "single-card-topic": ("warning", "no orphans: a topic needs two or more cards"),
     "template": ("error", "FrontSide and <hr id=answer>, both night-mode classes, no fixed px width, nothing remote"),
 }
@@ -32,3 +36,5 @@ ANSWER_WARN, ANSWER_ERROR = 10, 20
 PROMPT_WARN, CLOZE_PROMPT_WARN = 25, 40
 ITEMS_WARN, ITEMS_ERROR = 2, 3
 NEAR_IDENTICAL = 0.8
+ENUMERATION_BLANK = 6  # members of a shown list, the blanked one included
+FRONT_CHARS, FRONT_SHARE = 160, 0.05  # visible characters of a front; share of cards allowed over it

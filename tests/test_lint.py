@@ -6,10 +6,11 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cardgen.lint import Card, _per_card, cards_of, template_problems
+from cardgen.lint import Card, _per_card, _uncited, cards_of, citation_pattern, lint, template_problems
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import CSS
 from cardgen.quality import CHECKS
@@ -45,11 +46,25 @@ BREAKS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     ]),
     "answer-in-prompt": ("error", [(PROMPT, '    prompt: "Bone health: what do bones protect, our vital organs?"')]),
     "yes-no": ("error", [(ANSWER, '    answer: "Yes, our vital organs"')]),
+    "enumeration-blank": ("error", [("[Milk, Yogurt, Cheese, Kale", "[Milk, Yogurt, Cheese, Sardines, Kale")]),
+    "source-only-difference": ("error", [
+        ('    role: "is an enzyme reaction cofactor"\n  - id: vitamin-c-role',
+         '    role: "is an enzyme reaction cofactor"\n  - id: vitamin-k-role-b12\n    pattern: nutrient_role\n    topic: basics\n'
+         '    source: b12\n    nutrient: "Vitamin K"\n    role: "Activates proteins involved in bone formation"\n'
+         '    cue: "B12 article\'s comparison table"\n  - id: vitamin-c-role'),
+    ]),
+    "give-away": ("warning", [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="shield", topic="basics", prompt="Bone health: besides our vital organs, what do bones anchor?", answer="Our muscles"))]),
+    "front-length": ("warning", [(PROMPT, '    prompt: "Bone health, as the dietitian\'s article on multiple sclerosis explains in the opening paragraphs of its section on the skeleton\'s many functions: what do bones protect?"')]),
     "single-card-topic": ("warning", [
         ('      - id: foods\n', '      - id: foods\n        name: "Foods"\n      - id: lonely\n'),
         ("facts:\n", "facts:\n" + EXTRA_FACT.format(id="alone", topic="lonely", prompt="Bone health: what does the skeleton store?", answer="Calcium")),
     ]),
 }
+
+
+def facts_found(report: dict[str, Any], check: str) -> list[str]:
+    """The facts a check finds something on (not a stale acceptance of it)."""
+    return [f["fact"] for f in report["findings"] if f["check"] == check and "no longer finds" not in f["message"]]
 
 
 def lint_json(path: Path, *flags: str) -> tuple[int, dict]:
@@ -72,6 +87,9 @@ def test_the_clean_fixture_passes_strict() -> None:
     result = run("lint", "--strict", "--source", CLEAN)
     assert result.exit_code == 0, result.output
     assert "0 errors, 0 warnings" in result.output
+    # The list note types show every member on its siblings' fronts; the fixture says so.
+    accepted = lint(read_source(CLEAN)).accepted
+    assert {(f.fact, f.check) for f in accepted} == {(fact, "give-away") for fact in ("calcium-foods", "copper-foods", "high-impact")}
 
 
 @pytest.mark.parametrize("check", sorted(BREAKS))
@@ -79,7 +97,7 @@ def test_each_check_fires_where_its_rule_is_broken(check: str, tmp_path: Path) -
     severity, edits = BREAKS[check]
     path = broken(tmp_path, edits)
     code, report = lint_json(path)
-    hits = [f for f in report["findings"] if f["check"] == check]
+    hits = [f for f in report["findings"] if f["check"] == check and "no longer finds" not in f["message"]]
     assert hits, report["findings"]
     assert hits[0]["severity"] == severity
     assert hits[0]["file"] == str(path) and hits[0]["line"] > 1
@@ -110,6 +128,79 @@ def test_checks_no_source_can_trigger_still_guard_the_cards(check: str, changes:
     assert check in {c for c, _, _ in _per_card(_card(**changes))}
 
 
+CLOZE_FACT = """
+  - id: calcium-cloze
+    pattern: cloze
+    topic: foods
+    source: ms-bone
+    text: "{text}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("Calcium-rich foods include [[milk]], yogurt, cheese, sardines, tofu and kale.", True),
+        ("Calcium-rich foods: milk, yogurt, [[cheese]], sardines, tofu, kale.", True),
+        ("Calcium-rich foods include [[milk]], yogurt, cheese and kale.", False),
+        ("Calcium-rich foods include [[milk]], which also brings protein, vitamin D, phosphorus and more.", False),
+    ],
+    ids=["six-with-and", "six-after-colon", "four", "prose"],
+)
+def test_a_blank_in_a_shown_list_of_six_is_caught_in_any_note_type(text: str, fires: bool, tmp_path: Path) -> None:
+    """Read from the rendered front, not the pattern: a cloze that blanks a list member counts too."""
+    path = broken(tmp_path, [("facts:\n", "facts:\n" + CLOZE_FACT.format(text=text))])
+    _, report = lint_json(path)
+    assert facts_found(report, "enumeration-blank") == (["calcium-cloze"] if fires else [])
+
+
+@pytest.mark.parametrize(
+    ("front", "fires"),
+    [
+        ("Sources of Zinc (MS bone-health article) […], Cashews, Quinoa, Beef, Lamb, Turkey", True),
+        ("Sources of Zinc (MS bone-health article) […], Cashews, Quinoa, Beef, Lamb", False),
+        ("Zinc foods (1 of 6). Name one besides Cashews: […]", False),
+    ],
+)
+def test_the_list_is_counted_around_the_blank(front: str, fires: bool) -> None:
+    assert ("enumeration-blank" in {c for c, _, _ in _per_card(_card(front=front))}) == fires
+
+
+def test_source_only_difference_needs_different_answers_and_knows_the_cues(tmp_path: Path) -> None:
+    same_answer = BREAKS["source-only-difference"][1][0]
+    path = broken(tmp_path, [(same_answer[0], same_answer[1].replace("Activates proteins involved in bone formation", "is an enzyme reaction cofactor"))])
+    _, report = lint_json(path)
+    assert facts_found(report, "source-only-difference") == []
+    citations = citation_pattern(["MS bone-health article", "B12 article", "B12 article's comparison table"])
+    fronts = [
+        "What can a deficiency of Vitamin K lead to, per the B12 article's comparison table?",
+        "What can a deficiency of Vitamin K lead to, per the MS bone-health article?",
+        "MS bone-health article: what can a deficiency of Vitamin K lead to",
+    ]
+    assert {_uncited(f, citations) for f in fronts} == {"what can a deficiency of vitamin k lead to"}
+    assert _uncited("B12 article: what do B12 levels do?", citations) == "what do b12 levels do"
+
+
+@pytest.mark.parametrize(("topic", "found"), [("basics", ["bones-protect"]), ("b12-topic", [])], ids=["same-deck", "other-deck"])
+def test_give_away_names_the_answer_shown_elsewhere_in_its_deck(topic: str, found: list[str], tmp_path: Path) -> None:
+    """Not within one note either: the clean cloze's two deletions show each other and pass."""
+    prompt = "Bone health: besides our vital organs, what do bones anchor?"
+    path = broken(tmp_path, [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="shield", topic=topic, prompt=prompt, answer="Our muscles"))])
+    _, report = lint_json(path)
+    assert facts_found(report, "give-away") == found
+    assert len(report["accepted"]) == 3  # the list siblings still give each other away
+
+
+def test_front_length_counts_visible_characters(tmp_path: Path) -> None:
+    prompt = "Bone health: " + "x" * (160 - len("Bone health: ") - 1) + "?"
+    path = broken(tmp_path, [(PROMPT, f'    prompt: "{prompt}"')])
+    _, report = lint_json(path)
+    assert facts_found(report, "front-length") == []
+    path = broken(tmp_path, [(PROMPT, f'    prompt: "{prompt}?"')])
+    _, report = lint_json(path)
+    assert facts_found(report, "front-length") == ["bones-protect"]
+
+
 def test_template_check_fires_on_a_bad_note_type() -> None:
     concept = PATTERNS["concept"]
     assert list(template_problems(concept)) == []
@@ -137,7 +228,7 @@ def test_an_accepted_finding_passes_strict_and_a_stale_acceptance_warns(tmp_path
     ])
     code, report = lint_json(path, "--strict")
     assert code == 0, report
-    assert [f["check"] for f in report["accepted"]] == ["items-per-card"]
+    assert [f["fact"] for f in report["accepted"] if f["check"] == "items-per-card"] == ["bones-protect"]
     path.write_text(path.read_text().replace('"Organs and muscles"', '"Our vital organs"'))
     code, report = lint_json(path, "--strict")
     assert code == 1
@@ -163,7 +254,7 @@ def test_stats_table_counts_notes_cards_and_facts_per_document(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     row = next(line for line in lines if "cardgen: food source" in line)
-    assert [c.strip() for c in row.strip("|").split("|")][2:4] == ["10", "18"]  # 7 + 3 foods, and a reverse card for all but Kale (in both lists)
+    assert [c.strip() for c in row.strip("|").split("|")][2:4] == ["8", "14"]  # 5 + 3 foods, and a reverse card for all but Kale (in both lists)
     total = next(line for line in lines if line.startswith("| total"))
-    assert [c.strip() for c in total.strip("|").split("|")][2:4] == ["26", "43"]
+    assert [c.strip() for c in total.strip("|").split("|")][2:4] == ["24", "39"]
     assert any(line.startswith("| ms-bone") and line.rstrip(" |").endswith(" 11") for line in lines)
