@@ -268,7 +268,7 @@ def sources(source: Path, fmt: str, summary: bool) -> None:
 @cli.command()
 @SOURCE
 def stats(source: Path) -> None:
-    """Show what the source builds: per deck and note type, and facts per document.
+    """Show what the source builds: per deck and note type, facts per document, long fronts.
 
     \b
     Example:
@@ -276,16 +276,24 @@ def stats(source: Path) -> None:
       cardgen stats --source drafts/new-facts.yaml
     """
     from cardgen.lint import cards_of
-    from cardgen.stats import facts_per_document, format_table, table
+    from cardgen.quality import FRONT_CHARS, FRONT_SHARE
+    from cardgen.stats import facts_per_document, format_table, long_fronts, table
 
     parsed = _read(source)
-    rows = table(cards_of(parsed))
+    cards = cards_of(parsed)
+    rows = table(cards)
     body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
     totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
     click.echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))
     click.echo()
     docs = facts_per_document(parsed)
     click.echo(format_table(["document", "title", "facts"], [list(d) for d in docs]))
+    long = long_fronts(cards)
+    click.echo()
+    click.echo(
+        f"fronts over {FRONT_CHARS} characters: {long} of {len(cards)} cards ({long / max(len(cards), 1):.1%}); "
+        f"the card-quality guide allows at most {FRONT_SHARE:.0%}"
+    )
 
 
 @cli.command()

@@ -8,6 +8,7 @@ from typing import Sequence
 
 from cardgen.lint import Card
 from cardgen.patterns import PATTERNS
+from cardgen.quality import FRONT_CHARS
 from cardgen.records import Source
 
 
@@ -34,6 +35,11 @@ def table(cards: list[Card]) -> list[Row]:
         tags[key].update(card.tags)
         sources[key].update(c.document.key for c in card.fact.sources)
     return [Row(deck, name, len(notes[(deck, name)]), counts[(deck, name)], len(tags[(deck, name)]), len(sources[(deck, name)])) for deck, name in sorted(notes)]
+
+
+def long_fronts(cards: Sequence[Card]) -> int:
+    """Cards whose front a phone cannot show on one screen (lint warns on each)."""
+    return sum(len(card.front) > FRONT_CHARS for card in cards)
 
 
 def facts_per_document(source: Source) -> list[tuple[str, str, int]]:

@@ -258,3 +258,11 @@ def test_stats_table_counts_notes_cards_and_facts_per_document(tmp_path: Path) -
     total = next(line for line in lines if line.startswith("| total"))
     assert [c.strip() for c in total.strip("|").split("|")][2:4] == ["24", "39"]
     assert any(line.startswith("| ms-bone") and line.rstrip(" |").endswith(" 11") for line in lines)
+    assert lines[-1].startswith("fronts over 160 characters: 0 of 39 cards (0.0%)")
+
+
+def test_stats_gives_the_share_of_long_fronts(tmp_path: Path) -> None:
+    path = broken(tmp_path, BREAKS["front-length"][1])
+    result = run("stats", "--source", path)
+    assert result.exit_code == 0, result.output
+    assert "fronts over 160 characters: 1 of 39 cards (2.6%); the card-quality guide allows at most 5%" in result.output
