@@ -32,6 +32,7 @@ from cardgen.quality import (
     ITEMS_WARN,
     NEAR_IDENTICAL,
     PROMPT_WARN,
+    VOCABULARY,
     Severity,
 )
 from cardgen.records import Fact, Source
@@ -302,6 +303,11 @@ def _source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterator[
 def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """An answer that stands on the front of another note's card in the same deck.
 
+    An answer that the fronts of VOCABULARY or more other facts show ("osteoporosis",
+    "calcium" in a deck on bone) is the deck's vocabulary: seen everywhere, it cues no one
+    card. A give-away is an answer one or two other facts show: a sibling's blanked member,
+    a definition printed on the card that asks for it.
+
     Every answer is indexed by deck and normalised text; each front's word runs up to the
     longest answer are looked up, so the work grows with the deck, not with its pairs.
     """
@@ -322,6 +328,8 @@ def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, st
                         shown[index[id(owner)]].add(card.fact.id)
     for n, facts in sorted(shown.items()):
         owner = cards[n]
+        if len(facts - {owner.fact.id}) >= VOCABULARY:
+            continue
         named = ", ".join(f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
         yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
 

@@ -191,6 +191,17 @@ def test_give_away_names_the_answer_shown_elsewhere_in_its_deck(topic: str, foun
     assert len(report["accepted"]) == 3  # the list siblings still give each other away
 
 
+@pytest.mark.parametrize(("showing", "found"), [(2, ["bones-protect"]), (3, [])], ids=["two-facts", "vocabulary"])
+def test_an_answer_many_facts_show_is_vocabulary_not_a_give_away(showing: int, found: list[str], tmp_path: Path) -> None:
+    extra = "".join(
+        EXTRA_FACT.format(id=f"shows-{n}", topic="basics", prompt=f"Bone health, case {n}: what shields our vital organs?", answer=f"Bones {n}")
+        for n in range(showing)
+    )
+    path = broken(tmp_path, [("facts:\n", "facts:\n" + extra)])
+    _, report = lint_json(path)
+    assert facts_found(report, "give-away") == found
+
+
 def test_front_length_counts_visible_characters(tmp_path: Path) -> None:
     prompt = "Bone health: " + "x" * (160 - len("Bone health: ") - 1) + "?"
     path = broken(tmp_path, [(PROMPT, f'    prompt: "{prompt}"')])
