@@ -50,7 +50,8 @@ BREAKS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "source-only-difference": ("error", [
         ('    role: "is an enzyme reaction cofactor"\n  - id: vitamin-c-role',
          '    role: "is an enzyme reaction cofactor"\n  - id: vitamin-k-role-b12\n    pattern: nutrient_role\n    topic: basics\n'
-         '    source: b12\n    nutrient: "Vitamin K"\n    role: "Activates proteins involved in bone formation"\n'
+         '    sources:\n      - document: b12\n        quote: "Vitamin K Activates proteins involved in bone formation"\n'
+         '    nutrient: "Vitamin K"\n    role: "Activates proteins involved in bone formation"\n'
          '    cue: "B12 article\'s comparison table"\n  - id: vitamin-c-role'),
     ]),
     "give-away": ("warning", [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="shield", topic="basics", prompt="Bone health: besides our vital organs, what do bones anchor?", answer="Our muscles"))]),
@@ -132,7 +133,9 @@ CLOZE_FACT = """
   - id: calcium-cloze
     pattern: cloze
     topic: foods
-    source: ms-bone
+    sources:
+      - document: ms-bone
+        quote: "Foods rich in calcium include"
     text: "{text}"
 """
 
@@ -168,7 +171,7 @@ def test_the_list_is_counted_around_the_blank(front: str, fires: bool) -> None:
 
 def test_source_only_difference_needs_different_answers_and_knows_the_cues(tmp_path: Path) -> None:
     same_answer = BREAKS["source-only-difference"][1][0]
-    path = broken(tmp_path, [(same_answer[0], same_answer[1].replace("Activates proteins involved in bone formation", "is an enzyme reaction cofactor"))])
+    path = broken(tmp_path, [(same_answer[0], same_answer[1].replace('role: "Activates proteins involved in bone formation"', 'role: "is an enzyme reaction cofactor"'))])
     _, report = lint_json(path)
     assert facts_found(report, "source-only-difference") == []
     citations = citation_pattern(["MS bone-health article", "B12 article", "B12 article's comparison table"])
