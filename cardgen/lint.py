@@ -300,8 +300,29 @@ def _source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterator[
                 )
 
 
+_CONTEXT_FIELDS = frozenset({"cue", "extra", "source", "reverse", "set", "members", "list"})
+
+
+def _asked_from(card: Card) -> list[str]:
+    """What a reverse card shows to ask for its subject ('Kiwi' for 'Kiwi: rich in which
+    nutrient?'). Another front gives such an answer away only when it shows this too: the
+    nutrient's name on its own role card tells nothing about kiwi."""
+    if not card.template.reverse:
+        return []
+    fields = PATTERNS[card.pattern].fields
+    return [
+        value
+        for field, html in zip(fields, card.fields_html, strict=True)
+        if field.key not in _CONTEXT_FIELDS
+        and (value := visible(html)) and norm(value) != norm(card.answer) and _contains(card.front, value)
+    ]
+
+
 def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """An answer that stands on the front of another note's card in the same deck.
+
+    A reverse card's answer (the nutrient of 'Kiwi: rich in which nutrient?') is given away
+    only by a front that also shows what it asks from (kiwi).
 
     An answer that the fronts of VOCABULARY or more other facts show ("osteoporosis",
     "calcium" in a deck on bone) is the deck's vocabulary: seen everywhere, it cues no one
@@ -324,7 +345,9 @@ def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, st
         for start in range(len(words)):
             for end in range(start + 1, min(start + longest, len(words)) + 1):
                 for owner in answers.get((card.fact.topic.deck, " ".join(words[start:end])), ()):
-                    if (owner.pattern, owner.note_key) != (card.pattern, card.note_key):
+                    if (owner.pattern, owner.note_key) != (card.pattern, card.note_key) and all(
+                        _contains(card.front, shown_text) for shown_text in _asked_from(owner)
+                    ):
                         shown[index[id(owner)]].add(card.fact.id)
     for n, facts in sorted(shown.items()):
         owner = cards[n]

@@ -86,3 +86,30 @@ def test_new_cards_come_in_the_order_the_source_declares(small: Path, tmp_path: 
         assert first[2].startswith("Osteoporosis is a [...]"), first
     finally:
         col.close()
+
+
+def test_a_member_card_is_given_away_only_by_a_front_that_shows_the_member(small: Path, tmp_path: Path) -> None:
+    """'Name two foods rich in Calcium' names the answer of 'Tofu: rich in which nutrient?'
+    but not tofu: no give-away. A front that shows tofu and calcium together is one."""
+    import json
+
+    from conftest import run
+
+    text = small.read_text()
+    lists = text[text.index("  - id: calcium-foods\n"):text.index("  - id: high-impact\n")]  # the old lists show tofu and calcium together
+    small.write_text(text.replace(lists, "").replace("facts:\n", "facts:\n" + SETS, 1))
+    report = json.loads(run("lint", "--source", small, "--format", "json").stdout)
+    assert [f["fact"] for f in report["findings"] if f["check"] == "give-away" and f["fact"] == "calcium-set"] == []
+    hint = """
+  - id: tofu-hint
+    pattern: concept
+    topic: foods
+    sources:
+      - document: ms-bone
+        quote: "Foods rich in calcium include: Milk"
+    prompt: "Foods for bone: tofu is rich in calcium; which dairy drink is too?"
+    answer: "Milk"
+"""
+    small.write_text(small.read_text().replace("facts:\n", "facts:\n" + hint, 1))
+    report = json.loads(run("lint", "--source", small, "--format", "json").stdout)
+    assert "calcium-set" in [f["fact"] for f in report["findings"] if f["check"] == "give-away"]
