@@ -61,7 +61,7 @@ def set_mode(page: Page, night: bool, width: str) -> None:
     page.evaluate("apply()")
 
 
-def screenshots(gallery: Path, out: Path, page: Page | None = None, fact: str = "vitamin-d-role-ms-bone") -> list[Path]:
+def screenshots(gallery: Path, out: Path, page: Page | None = None, fact: str = "vitamin-d-role") -> list[Path]:
     """A phone-width card in light and night mode and a desktop card, as the README shows."""
     if page is None:
         with browser() as b:

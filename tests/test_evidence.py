@@ -186,7 +186,8 @@ def test_a_card_back_shows_each_document_with_its_words(small: Path, tmp_path: P
 
 
 def test_learners_of_v1_keep_every_note_and_review_when_the_sources_arrive(tmp_path: Path) -> None:
-    """v1 shipped without quotes; the build with them updates every note in place."""
+    """v1 shipped without quotes; v2, the build that added them (kept as a fixture: later
+    versions redesign the deck, see test_redesign.py), updates every note in place."""
     col = open_collection(tmp_path / "anki")
     try:
         first = import_package(col, FIXTURES / "v1" / "bone-health-ms.apkg")
@@ -195,7 +196,7 @@ def test_learners_of_v1_keep_every_note_and_review_when_the_sources_arrive(tmp_p
         assert len(reviewed) == 30
         due = {c: (col.get_card(c).ivl, col.get_card(c).due, col.get_card(c).reps) for c in reviewed}
         notes_before = set(col.find_notes(""))
-        second = import_package(col, ROOT / "decks" / "bone-health-ms.apkg")
+        second = import_package(col, FIXTURES / "v1" / "bone-health-ms-v2.apkg")
         assert (second.new, second.conflicting) == (0, 0)
         assert second.updated == 287  # the Source on every back, in place
         assert set(col.find_notes("")) == notes_before

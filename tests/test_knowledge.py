@@ -42,56 +42,64 @@ def col(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collection]:
         collection.close()
 
 
+LIVE = "-tag:bone-health::retired"  # the notes this version teaches; retired ones ship once more
+
+
 def notes(col: Collection, note_type: str) -> list[dict[str, str]]:
-    return [dict(col.get_note(n).items()) for n in sorted(col.find_notes(f'"note:{note_type}"'))]
+    return [dict(col.get_note(n).items()) for n in sorted(col.find_notes(f'"note:{note_type}" {LIVE}'))]
 
 
 def all_text(col: Collection) -> str:
-    return " ".join(visible_text(col.get_card(c).answer()) for c in col.find_cards(""))
+    return " ".join(visible_text(col.get_card(c).answer()) for c in col.find_cards(LIVE))
 
 
-def food_lists(col: Collection, cue: str) -> dict[str, list[str]]:
-    """Nutrient -> foods, in list order, for the food-source notes under one cue."""
-    lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for note in notes(col, "cardgen: food source"):
-        if visible_text(note["Cue"]) == cue:
-            blank = visible_text(note["List"]).split(", ").index("[…]")
-            lists[visible_text(note["Nutrient"])].append((blank, visible_text(note["Food"])))
-    return {nutrient: [food for _, food in sorted(items)] for nutrient, items in lists.items()}
+def food_sets(col: Collection) -> dict[str, tuple[str, str]]:
+    """Nutrient -> (its set's members as the back lists them, the whole back of its set card)."""
+    result = {}
+    for n in col.find_notes(f'"note:cardgen: foods" Set:y {LIVE}'):
+        note = col.get_note(n)
+        (card,) = note.cards()
+        result[visible_text(note["Nutrient"])] = (visible_text(note["Members"]), visible_text(card.answer()))
+    return result
 
 
 def test_every_food_list_of_the_ms_article_is_complete_and_in_order(col: Collection) -> None:
     text = MS_ARTICLE.read_text()
     found = re.findall(r"^(?:Foods rich in (.+?)|(\w+) rich foods) include:? ?(.+)$", text, re.M)
     assert len(found) == 13
-    deck = food_lists(col, "MS bone-health article")
+    sets = food_sets(col)
     for rich_in, rich, foods in found:
         name = re.sub(r"\s*\(.*\)", "", rich_in or rich).strip().lower()
-        expected = [f.strip() for f in foods.split(",")]
-        assert deck[NUTRIENTS[name]] == expected, name
+        expected = ", ".join(f.strip() for f in foods.split(","))
+        members, _ = sets[NUTRIENTS[name]]
+        assert members.startswith(expected), name  # the document's list first, in its order; the other's after
 
 
-def test_every_source_list_of_the_b12_article_is_complete_and_in_order(col: Collection) -> None:
+def test_every_source_list_of_the_b12_article_is_on_a_card(col: Collection) -> None:
     text = B12_ARTICLE.read_text()
-    table = food_lists(col, "B12 article's comparison table")
+    sets = food_sets(col)
     comparison = text.split("Comparison of Nutrients for Bone Health", 1)[1].split("Conclusion", 1)[0]
     rows = re.findall(r"^(Vitamin B12|Vitamin D|Calcium|Vitamin K|Magnesium) .+\. (.+)\.$", comparison, re.M)
     assert len(rows) == 5
     for nutrient, sources in rows:
-        assert [s.lower() for s in table[nutrient]] == [s.strip().lower() for s in sources.split(",")], nutrient
+        _, back = sets[nutrient]
+        missing = [s.strip() for s in sources.split(",") if s.strip().lower() not in back.lower()]
+        assert missing == [], nutrient
     section = text.split("Sources of B12 for Bone Health", 1)[1].split("Is Vitamin B12 Good", 1)[0]
-    animal = re.findall(r"•\s+(\w+)", section.split("Fortified Foods")[0])
-    fortified = re.findall(r"•\s+(.+)", section.split("Fortified Foods")[1].split("Supplements")[0])
-    assert food_lists(col, "B12 article: animal products")["Vitamin B12"] == animal
-    assert food_lists(col, "B12 article: fortified foods")["Vitamin B12"] == [f.strip() for f in fortified]
-    cloze = all_text(col)
-    assert "B12 supplements are listed as oral tablets and injections (for severe malabsorption)" in cloze
+    items = re.findall(r"•\s+(.+)", section)
+    assert len(items) == 10
+    words = [w for item in items for w in re.findall(r"[A-Za-z-]+", item.lower()) if len(w) > 3 and w not in {"especially", "severe"}]
+    deck = all_text(col).lower()
+    assert [w for w in words if w.rstrip("s") not in deck] == []
+    assert "liver" in deck and "clams" in deck and "mussels" in deck
 
 
 def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None:
     roles = Counter(visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role"))
     assert set(roles) >= set(NUTRIENTS.values()) | {"Magnesium"}
-    assert all(roles[n] == 2 for n in ("Vitamin B12", "Vitamin D", "Vitamin K"))  # both documents
+    assert set(roles.values()) == {1}  # one note per nutrient's role, whatever the documents that state it
+    both = {visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role") if "Bone Health With MS" in n["Source"] and "Understanding the Link" in n["Source"]}
+    assert both == {"Vitamin B12", "Vitamin D", "Vitamin K"}  # the three roles both documents state
     effects = {visible_text(n["Nutrient"]): visible_text(n["Effect"]) for n in notes(col, "cardgen: deficiency effect")}
     assert effects["Vitamin D"] == "Rickets in children; osteomalacia in adults, weaker bones"
     assert len(effects) == 5
@@ -104,7 +112,7 @@ def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None
         ("risk factors", ["age", "gender", "family history", "Kick the smoking habit", "Don't consume alcohol in excess",
                           "higher risk of what? Falling", "Bone loss", "certain medications", "underlying medical conditions"]),
         ("MS and bone", ["pro-inflammatory cytokines", "greater than 3-4 months", "anti-depressants",
-                         "not as low as osteoporosis", "More progressive disease", "prevention is more effective"]),
+                         "not as low as osteoporosis", "more progressive the disease", "prevention is more effective"]),
         ("exercise", ["mechanical stress", "climbing stairs", "using an elliptical trainer", "elastic exercise bands", "tai chi", "Consult your MD"]),
         ("vitamin B12", ["hyperhomocysteinemia", "cross-linking of collagen", "osteoblasts", "2005 USDA study", "mixed results",
                          "Crohn's", "pernicious anemia", "tingling in the hands and feet", "B6", "remodeling", "Calcium and vitamin D"]),
@@ -119,11 +127,11 @@ def test_each_category_of_the_documents_is_taught(col: Collection, category: str
 def test_counts_per_note_type_match_the_source_and_every_card_names_its_source(col: Collection) -> None:
     source = read_source(ROOT / "source.yaml")
     expected = Counter(PATTERNS[spec.pattern].name for spec in notes_of(source))
-    imported = Counter(col.get_note(n).note_type()["name"] for n in col.find_notes(""))  # type: ignore[index]
+    imported = Counter(col.get_note(n).note_type()["name"] for n in col.find_notes(LIVE))  # type: ignore[index]
     assert imported == expected
     assert set(imported) == {PATTERNS[f.pattern].name for f in source.facts}  # no note type without notes
-    assert all("Source:" in visible_text(col.get_card(c).answer()) for c in col.find_cards(""))
-    subdecks = {col.decks.name(col.get_card(c).did) for c in col.find_cards("")}
+    assert all("Source:" in visible_text(col.get_card(c).answer()) for c in col.find_cards(LIVE))
+    subdecks = {col.decks.name(col.get_card(c).did) for c in col.find_cards(LIVE)}
     assert len(subdecks) == len(source.decks[0].topics) and all(d.startswith(f"{DECK}::") for d in subdecks)
     description = col.decks.get(col.decks.id_for_name(DECK))["desc"]  # type: ignore[index]
     assert "This content is for informational purposes only and should not replace professional medical advice." in description

@@ -108,11 +108,11 @@ def test_every_card_is_present_and_visible_and_filters_work(fresh: Page) -> None
         "[...document.querySelectorAll('.entry:not(.hidden) iframe')].map(f => f.contentDocument.body.innerText).join(' ').toLowerCase()"
     )
     page.fill("#q", "")
-    page.select_option("#type", "cardgen: risk factor")
+    page.select_option("#type", "cardgen: foods")
     page.evaluate("apply()")
     assert 0 < page.locator(".entry:not(.hidden)").count() < entries.count()
     assert page.evaluate("[...new Set([...document.querySelectorAll('.entry:not(.hidden)')].map(e => e._card.note_type))]") == [
-        "cardgen: risk factor"
+        "cardgen: foods"
     ]
     page.select_option("#type", "")
     page.select_option("#tag", "bone-health::topic::exercise")

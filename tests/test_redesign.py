@@ -48,3 +48,30 @@ def test_a_learner_of_v1_keeps_every_surviving_review_through_the_redesign(tmp_p
     finally:
         col.close()
         fresh.close()
+
+
+def test_a_new_learner_meets_the_topics_in_the_order_the_source_declares(tmp_path: Path) -> None:
+    """Default options, the parent deck: new cards come topic by topic, foundations first."""
+    from cardgen.identity import note_guid
+    from cardgen.validate import read_source
+
+    source = read_source(ROOT / "source.yaml")
+    topics = [t.subdeck for t in source.decks[0].topics]
+    assert [t.name.split(" ", 1)[0] for t in source.decks[0].topics] == [str(n) for n in range(1, len(topics) + 1)]
+    first_fact = source.facts[0]
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, ROOT / "decks" / "bone-health-ms.apkg")
+        col.decks.select(col.decks.id_for_name("Bone Health and MS"))
+        queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=20).cards]
+        assert len(queued) == 20  # a default day's new cards
+        order = [topics.index(col.decks.name(card.did)) for card in queued if card.ord == 0]
+        assert order == sorted(order) and order[0] == 0, order
+        assert first_fact.topic.subdeck == topics[0]
+        assert all(RETIRED not in card.note().tags for card in queued)
+        # Within a topic, in the source's fact order (each of these facts makes one note).
+        expected = [note_guid(f.pattern, f.id) for f in source.facts if f.topic.subdeck == topics[0]]
+        met = list(dict.fromkeys(card.note().guid for card in queued if col.decks.name(card.did) == topics[0]))
+        assert met == expected
+    finally:
+        col.close()

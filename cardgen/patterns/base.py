@@ -101,6 +101,7 @@ CSS = """\
 .answer { font-weight: 600; color: #0b5394; }
 .blank, .cloze { font-weight: 700; color: #0b5394; }
 .extra { margin-top: 0.8em; }
+.members { margin-top: 0.3em; }
 .source { margin-top: 1em; font-size: 0.75em; color: #555; }
 .cite { margin-top: 0.3em; }
 .cite .quote { font-style: italic; }
