@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from cardgen.patterns.base import (
     EXTRA,
@@ -21,7 +21,7 @@ from cardgen.patterns.base import (
     tags,
     text,
 )
-from cardgen.records import Fact, NoteSpec
+from cardgen.records import Fact, Item, NoteSpec
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,20 @@ class AttributePattern:
             )
 
 
+def _distinctive(facts: Sequence[Fact], group_key: str, members_key: str) -> Callable[[Item, str], bool]:
+    """Whether a member may ask for its group: no word of it stands in another group's
+    name or members, and the maintainer did not say `reverse: false`."""
+    groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
+    for fact in facts:
+        group = norm(fact.data[group_key])
+        for word in words(fact.data[group_key]):
+            groups[word].add(group)
+        for item in items(fact, members_key):
+            for word in words(item.text):
+                groups[word].add(group)
+    return lambda item, group: item.reverse and all(groups[w] == {norm(group)} for w in words(item.text))
+
+
 @dataclass(frozen=True)
 class ListPattern:
     """A named group and its members in the document's order (foods rich in a nutrient).
@@ -163,14 +177,7 @@ class ListPattern:
         return iter(())
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
-        groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
-        for fact in facts:
-            group = norm(fact.data[self.group.name])
-            for word in words(fact.data[self.group.name]):
-                groups[word].add(group)
-            for item in items(fact, self.members.name):
-                for word in words(item.text):
-                    groups[word].add(group)
+        distinctive = _distinctive(facts, self.group.name, self.members.name)
         for fact in facts:
             group = fact.data[self.group.name]
             members = items(fact, self.members.name)
@@ -180,7 +187,7 @@ class ListPattern:
                 listing = ", ".join(
                     '<span class="blank">[…]</span>' if other is item else text(other.text) for other in members
                 )
-                unique = item.reverse and all(groups[w] == {norm(group)} for w in words(item.text))
+                unique = distinctive(item, group)
                 yield NoteSpec(
                     self.key,
                     f"{fact.id}/{item.id}",
@@ -251,14 +258,7 @@ class SetPattern:
         return iter(())
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
-        groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
-        for fact in facts:
-            group = norm(fact.data[self.group.name])
-            for word in words(fact.data[self.group.name]):
-                groups[word].add(group)
-            for item in items(fact, self.members.name):
-                for word in words(item.text):
-                    groups[word].add(group)
+        distinctive = _distinctive(facts, self.group.name, self.members.name)
         for fact in facts:
             group = fact.data[self.group.name]
             members = items(fact, self.members.name)
@@ -268,7 +268,7 @@ class SetPattern:
             tagged = tags(fact, self.key, group)
             yield NoteSpec(self.key, fact.id, fact, (text(group), "", listing, "y", cue, extra, source), tagged)
             for item in members:
-                if item.reverse and all(groups[w] == {norm(group)} for w in words(item.text)):
+                if distinctive(item, group):
                     yield NoteSpec(
                         self.key, f"{fact.id}/{item.id}", fact, (text(group), text(item.text), listing, "", cue, extra, source), tagged
                     )
