@@ -300,6 +300,7 @@ def _source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterator[
                 )
 
 
+SIBLING = "a sibling card of its own note"
 _CONTEXT_FIELDS = frozenset({"cue", "extra", "source", "reverse", "set", "members", "list"})
 
 
@@ -321,6 +322,7 @@ def _asked_from(card: Card) -> list[str]:
 def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """An answer that stands on the front of another note's card in the same deck.
 
+    Two deletions of one cloze text show each other's answers: a give-away too.
     A reverse card's answer (the nutrient of 'Kiwi: rich in which nutrient?') is given away
     only by a front that also shows what it asks from (kiwi).
 
@@ -345,15 +347,16 @@ def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, st
         for start in range(len(words)):
             for end in range(start + 1, min(start + longest, len(words)) + 1):
                 for owner in answers.get((card.fact.topic.deck, " ".join(words[start:end])), ()):
-                    if (owner.pattern, owner.note_key) != (card.pattern, card.note_key) and all(
-                        _contains(card.front, shown_text) for shown_text in _asked_from(owner)
-                    ):
+                    sibling = (owner.pattern, owner.note_key) == (card.pattern, card.note_key)
+                    if sibling and card.front != owner.front and PATTERNS[card.pattern].cloze:
+                        shown[index[id(owner)]].add(SIBLING)  # two deletions of one text show each other
+                    elif not sibling and all(_contains(card.front, shown_text) for shown_text in _asked_from(owner)):
                         shown[index[id(owner)]].add(card.fact.id)
     for n, facts in sorted(shown.items()):
         owner = cards[n]
         if len(facts - {owner.fact.id}) >= VOCABULARY:
             continue
-        named = ", ".join(f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
+        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
         yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
 
 

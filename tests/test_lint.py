@@ -186,12 +186,19 @@ def test_source_only_difference_needs_different_answers_and_knows_the_cues(tmp_p
 
 @pytest.mark.parametrize(("topic", "found"), [("basics", ["bones-protect"]), ("b12-topic", [])], ids=["same-deck", "other-deck"])
 def test_give_away_names_the_answer_shown_elsewhere_in_its_deck(topic: str, found: list[str], tmp_path: Path) -> None:
-    """Not within one note either: the clean cloze's two deletions show each other and pass."""
+    """Only across notes here; two deletions of one cloze are tested below."""
     prompt = "Bone health: besides our vital organs, what do bones anchor?"
     path = broken(tmp_path, [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="shield", topic=topic, prompt=prompt, answer="Our muscles"))])
     _, report = lint_json(path)
     assert facts_found(report, "give-away") == found
     assert len(report["accepted"]) == 3  # the list siblings still give each other away
+
+
+def test_two_deletions_of_one_cloze_give_each_other_away(tmp_path: Path) -> None:
+    path = broken(tmp_path, [("reduction in bone mass.", "reduction in [[bone mass]].")])
+    _, report = lint_json(path)
+    assert facts_found(report, "give-away") == ["osteoporosis-definition"]
+    assert "a sibling card of its own note" in next(f["message"] for f in report["findings"] if f["check"] == "give-away")
 
 
 @pytest.mark.parametrize(("showing", "found"), [(2, ["bones-protect"]), (3, [])], ids=["two-facts", "vocabulary"])
@@ -270,13 +277,13 @@ def test_stats_table_counts_notes_cards_and_facts_per_document(tmp_path: Path) -
     row = next(line for line in lines if "cardgen: food source" in line)
     assert [c.strip() for c in row.strip("|").split("|")][2:4] == ["8", "14"]  # 5 + 3 foods, and a reverse card for all but Kale (in both lists)
     total = next(line for line in lines if line.startswith("| total"))
-    assert [c.strip() for c in total.strip("|").split("|")][2:4] == ["24", "39"]
+    assert [c.strip() for c in total.strip("|").split("|")][2:4] == ["24", "38"]
     assert any(line.startswith("| ms-bone") and line.rstrip(" |").endswith(" 11") for line in lines)
-    assert lines[-1].startswith("fronts over 160 characters: 0 of 39 cards (0.0%)")
+    assert lines[-1].startswith("fronts over 160 characters: 0 of 38 cards (0.0%)")
 
 
 def test_stats_gives_the_share_of_long_fronts(tmp_path: Path) -> None:
     path = broken(tmp_path, BREAKS["front-length"][1])
     result = run("stats", "--source", path)
     assert result.exit_code == 0, result.output
-    assert "fronts over 160 characters: 1 of 39 cards (2.6%); the card-quality guide allows at most 5%" in result.output
+    assert "fronts over 160 characters: 1 of 38 cards (2.6%); the card-quality guide allows at most 5%" in result.output
