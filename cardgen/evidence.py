@@ -12,6 +12,7 @@ knows abbreviations and decimals, one paragraph at a time.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
@@ -200,8 +201,6 @@ class Text:
 
 
 def _paragraph_at(starts: list[int], at: int) -> int:
-    import bisect
-
     return bisect.bisect_right(starts, at) - 1
 
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Iterator
 import jsonschema_rs
 
 from cardgen.errors import Problem, SourceError
+from cardgen.evidence import DocumentError, Text, excerpt
 from cardgen.load import CONTROL_CHARS, INVISIBLE, Map, Seq, load
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import slug
-from cardgen.evidence import DocumentError, Text, excerpt
 from cardgen.records import Citation, Deck, Document, Fact, Item, Mark, NoteTypeVersion, Skip, Source, Topic
 if TYPE_CHECKING:
     import jsonschema
