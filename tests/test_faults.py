@@ -8,6 +8,7 @@ not allow it, those two tests say so and skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,7 +96,9 @@ def test_a_build_killed_mid_write_leaves_whole_files_and_the_next_build_cleans_u
     build(source, out)
     old = files(out)
     assert old
-    source.write_text(source.read_text().replace('answer: "Consult your MD"', 'answer: "Consult your MD (edited)"'))
+    edited = re.sub(r'(\n    answer: "[^"]*)"', r'\1 (edited)"', source.read_text(), count=1)
+    assert edited != source.read_text()
+    source.write_text(edited)
     shutil.copytree(out, tmp_path / "new")
     build(source, tmp_path / "new")
     new = files(tmp_path / "new")
