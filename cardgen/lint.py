@@ -354,8 +354,8 @@ def _give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, st
                         shown[index[id(owner)]].add(card.fact.id)
     for n, facts in sorted(shown.items()):
         owner = cards[n]
-        if len(facts - {owner.fact.id}) >= VOCABULARY:
-            continue
+        if SIBLING not in facts and len(facts - {owner.fact.id}) >= VOCABULARY:
+            continue  # vocabulary; a sibling deletion shows this very card's answer, however common
         named = ", ".join(f if f == SIBLING else f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
         yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
 

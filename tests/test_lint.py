@@ -194,11 +194,19 @@ def test_give_away_names_the_answer_shown_elsewhere_in_its_deck(topic: str, foun
     assert len(report["accepted"]) == 3  # the list siblings still give each other away
 
 
-def test_two_deletions_of_one_cloze_give_each_other_away(tmp_path: Path) -> None:
-    path = broken(tmp_path, [("reduction in bone mass.", "reduction in [[bone mass]].")])
+@pytest.mark.parametrize("showing", [0, 3], ids=["alone", "also-vocabulary"])
+def test_two_deletions_of_one_cloze_give_each_other_away(showing: int, tmp_path: Path) -> None:
+    """However many other facts also show the answer: the sibling shows it on this card's text."""
+    extra = "".join(
+        EXTRA_FACT.format(id=f"mass-{n}", topic="basics", prompt=f"Bone health, case {n}: what does bone mass measure?", answer=f"Mass {n}")
+        for n in range(showing)
+    )
+    path = broken(tmp_path, [("reduction in bone mass.", "reduction in [[bone mass]]."), ("facts:\n", "facts:\n" + extra)])
     _, report = lint_json(path)
     assert facts_found(report, "give-away") == ["osteoporosis-definition"]
-    assert "a sibling card of its own note" in next(f["message"] for f in report["findings"] if f["check"] == "give-away")
+    (finding,) = [f for f in report["findings"] if f["check"] == "give-away"]
+    assert "a sibling card of its own note" in finding["message"]
+    assert finding["cards"] == 2  # both deletions, 'bone mass' too
 
 
 @pytest.mark.parametrize(("showing", "found"), [(2, ["bones-protect"]), (3, [])], ids=["two-facts", "vocabulary"])
