@@ -206,3 +206,15 @@ def test_learners_of_v1_keep_every_note_and_review_when_the_sources_arrive(tmp_p
         assert [m["name"] for m in col.models.all() if m["name"].endswith("+")] == []
     finally:
         col.close()
+
+
+def test_an_edited_document_is_checked_again_not_answered_from_the_build_cache(small: Path, tmp_path: Path) -> None:
+    """The up-to-date cache records the documents too: a quote the edit removed is caught."""
+    out = tmp_path / "decks"
+    build(small, out)
+    assert "is up to date" in run("build", "--source", small, "--out", out).output  # the cache answers
+    document = tmp_path / "sources" / "b12.txt"
+    document.write_text(document.read_text().replace("osteoblasts, the cells responsible", "osteoclasts, the cells responsible"))
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    assert "quote of fact 'b12-osteoblasts' is not in document 'b12'" in result.output
