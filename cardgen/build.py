@@ -17,8 +17,10 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import genanki
 
 from cardgen import identity, package, stamp, upgrade
+from cardgen import lock as lockfile
 from cardgen.errors import OutputError, Problem, SourceError
 from cardgen.identity import Assigned, Clock, Wanted
+from cardgen.lock import DeckEntry, Lock, Retired
 from cardgen.package import NoteOut, OldNote
 from cardgen.patterns import PATTERNS
 from cardgen.records import Fact, NoteSpec, Source
@@ -134,15 +136,16 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 
 def compile_source(
-    source: Source, lock: dict[str, Any], clock: Clock, previous: Mapping[str, bytes] | None = None,
+    source: Source, lock: Lock, clock: Clock, previous: Mapping[str, bytes] | None = None,
     progress: Progress = _quiet,
 ) -> Compiled:
     """Every file the build writes, and what an import of it does, from source, lock and last build."""
     specs = notes_of(source)
-    locked_types: dict[str, Any] = lock.get("note_types", {})
+    locked_types = lock.note_types
     used = sorted({s.pattern for s in specs})
     versions = {
-        p: source.note_types[p].version if p in source.note_types else locked_types.get(p, {}).get("version", 1) for p in used
+        p: source.note_types[p].version if p in source.note_types else locked_types[p].version if p in locked_types else 1
+        for p in used
     }
     models = {p: package.model(PATTERNS[p], versions[p]) for p in used}
     schemas = {p: package.schema(m) for p, m in models.items()}
@@ -174,15 +177,15 @@ def compile_source(
     current = {m.model_id: m for m in models.values()}
     # A retired note ships in the deck version that retires it, however often that version is
     # rebuilt; the next version leaves it out, and only the lock remembers it.
-    versions_now = {d: e.get("version", 0) for d, e in lock.get("decks", {}).items()}
-    shipping = {k for k, e in lock.get("retired", {}).items() if e.get("version") == versions_now.get(e.get("deck", ""))}
-    gone = sorted((set(lock.get("notes", {})) | shipping) - live)
+    versions_now = {d: e.version for d, e in lock.decks.items()}
+    shipping = {k for k, e in lock.retired.items() if e.version is not None and e.version == versions_now.get(e.deck)}
+    gone = sorted((set(lock.notes) | shipping) - live)
     retiring = _retire(gone, source, old_notes, old_models, current, today)
     wanted += retiring.wanted
     outs += retiring.outs
 
     model_wanted = [
-        Wanted(p, identity.content_hash([json.dumps(package.model_content(m), sort_keys=True)]), new_id=m.model_id, record={"version": versions[p], "schema": schemas[p]})
+        Wanted(p, identity.content_hash([json.dumps(package.model_content(m), sort_keys=True)]), new_id=m.model_id, version=versions[p], schema=schemas[p])
         for p, m in models.items()
     ]
     plan = identity.plan(lock, wanted, model_wanted, clock)
@@ -191,51 +194,54 @@ def compile_source(
     model_mods.update({model_id: int(old_models[model_id]["mod"]) for model_id in retiring.models})
     outs = [(deck_id, dataclasses.replace(note, assigned=plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
 
-    new_lock = plan.lock
-    retired = {k: v for k, v in lock.get("retired", {}).items() if k not in live}
+    locked_notes = dict(plan.lock.notes)
+    retired = {k: v for k, v in lock.retired.items() if k not in live}
     for key, deck_id in retiring.decks.items():
-        when = retired.get(key, {}).get("retired", today)
-        retired[key] = {**new_lock["notes"].pop(key), "deck": deck_id, "retired": when}
+        n, old = locked_notes.pop(key), retired.get(key)
+        retired[key] = Retired(n.id, n.hash, n.mod, n.cards, deck=deck_id, retired=old.retired if old else today, version=old.version if old else None)
     for deck_id, keys in retiring.unshipped.items():
-        retired.update({key: {**lock["notes"][key], "deck": deck_id, "retired": today} for key in keys if key in lock["notes"]})
+        for key in keys:
+            if key in lock.notes:
+                n = lock.notes[key]
+                retired[key] = Retired(n.id, n.hash, n.mod, n.cards, deck=deck_id, retired=today)
 
     diffs = _diffs(source, lock, plan, outs, wanted, retiring, versions, models, {g: n for g, (_, n) in old_notes.items()}, old_models)
     files: dict[str, bytes] = {}
-    lock_decks: dict[str, Any] = dict(lock.get("decks", {}))
+    lock_decks: dict[str, DeckEntry] = dict(lock.decks)
     progress("notes", len(specs), len(specs))
     for done, deck in enumerate(source.decks):
         progress("packages", done, len(source.decks))
         d = diffs[deck.id]
-        entry = lock_decks.get(deck.id, {"version": 0, "changelog": []})
+        entry = lock_decks.get(deck.id, DeckEntry())
         if d.changed or d.version_from == 0:
             d.version_to = d.version_from + 1
-            entry = {"version": d.version_to, "changelog": [*entry["changelog"], upgrade.changelog_entry(d, today)]}
+            entry = DeckEntry(d.version_to, (*entry.changelog, upgrade.changelog_entry(d, today)))
         lock_decks[deck.id] = entry
-        has_retired = any(v.get("deck") == deck.id for v in retired.values())
-        text = upgrade.description(deck, entry["changelog"], has_retired)
+        has_retired = any(v.deck == deck.id for v in retired.values())
+        text = upgrade.description(deck, entry.changelog, has_retired)
         notes = [note for deck_id, note in outs if deck_id == deck.id]
         files[d.file] = package.write(deck.name, text, all_models, model_mods, notes)
     progress("packages", len(source.decks), len(source.decks))
     for key, deck_id in retiring.decks.items():  # the version that retired it, kept after
-        retired[key]["version"] = lock.get("retired", {}).get(key, {}).get("version", lock_decks[deck_id]["version"])
-    new_lock["retired"] = retired
-    new_lock["decks"] = lock_decks
-    files[identity.LOCK_NAME] = identity.dump_lock(new_lock)
+        if retired[key].version is None:
+            retired[key] = dataclasses.replace(retired[key], version=lock_decks[deck_id].version)
+    new_lock = Lock(note_types=plan.lock.note_types, notes=locked_notes, retired=retired, decks=lock_decks)
+    files[lockfile.NAME] = new_lock.dump()
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, lock_decks)
     return Compiled(files, Result(tuple(diffs[d.id] for d in source.decks), len(models)))
 
 
 def _diffs(
-    source: Source, lock: Mapping[str, Any], plan: identity.Plan, outs: list[tuple[str, NoteOut]], wanted: list[Wanted],
+    source: Source, lock: Lock, plan: identity.Plan, outs: list[tuple[str, NoteOut]], wanted: list[Wanted],
     retiring: _Retiring, versions: Mapping[str, int], models: Mapping[str, genanki.Model],
     old_by_guid: Mapping[str, OldNote], old_models: Mapping[int, dict[str, Any]],
 ) -> dict[str, DeckDiff]:
     """What importing each deck's new package does to a collection holding the last one."""
-    locked_types: Mapping[str, Any] = lock.get("note_types", {})
-    moved = {p for p in versions if p in locked_types and locked_types[p].get("version", 1) != versions[p]}
+    locked_types = lock.note_types
+    moved = {p for p in versions if p in locked_types and locked_types[p].version != versions[p]}
     diffs = {}
     for deck in source.decks:
-        version = lock.get("decks", {}).get(deck.id, {}).get("version", 0)
+        version = lock.decks[deck.id].version if deck.id in lock.decks else 0
         diffs[deck.id] = DeckDiff(deck.id, deck.name, f"{deck.id}.apkg", version, version)
     deck_types: dict[str, set[str]] = defaultdict(set)
     for (deck_id, note), want in zip(outs, wanted, strict=True):
@@ -268,7 +274,7 @@ def _diffs(
         for p in sorted(patterns):
             m = models[p]
             if p in moved:
-                old_name = package.model(PATTERNS[p], locked_types[p].get("version", 1)).name
+                old_name = package.model(PATTERNS[p], locked_types[p].version).name
                 detail = upgrade.migration_help(old_name, m.name, source.note_types[p].migration)
                 diffs[deck_id].types.append(TypeChange(m.name, "new version", detail))
             elif plan.status[p] == "added":
@@ -337,7 +343,7 @@ def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(temp, 0o644)
-        for name in sorted(temps, key=lambda n: n == identity.LOCK_NAME):
+        for name in sorted(temps, key=lambda n: n == lockfile.NAME):
             target = out / name
             os.replace(temps[name], target)
             del temps[name]
@@ -360,6 +366,26 @@ def _read_previous(out: Path, source: Source) -> dict[str, bytes]:
         except OSError:
             pass
     return previous
+
+
+class LockMissing(OutputError):
+    """Packages are in the out directory but their lock is not."""
+
+
+def _lock(out: Path, source: Source) -> Lock:
+    """The lock in `out`; none is a first build only when no package of the source is there."""
+    lock = lockfile.read(out)
+    if lock is not None:
+        return lock
+    shipped = [f"{out / d.id}.apkg" for d in source.decks if (out / f"{d.id}.apkg").exists()]
+    if shipped:
+        raise LockMissing(
+            f"{out / lockfile.NAME} is missing, but {', '.join(shipped)} {'is' if len(shipped) == 1 else 'are'} there. "
+            "Building without it would give every note a new mod (overwriting learners' own edits) and start the "
+            f"version count again. Restore it (git checkout -- {out / lockfile.NAME}), or rebuild it from the "
+            "packages with: cardgen build --recover-lock; nothing was written"
+        )
+    return Lock()
 
 
 def _unchanged(summary: Mapping[str, Any]) -> Result:
@@ -385,24 +411,28 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build(source_path: Path, out: Path, check: bool = False, progress: Progress = _quiet) -> Result:
+def build(
+    source_path: Path, out: Path, check: bool = False, progress: Progress = _quiet, *,
+    clock: Clock | None = None, cached: bool = True,
+) -> Result:
     """Build every deck of the source into `out`; with `check`, only say what is stale.
 
     When source, lock, outputs and tool are exactly as the last build left them, nothing
-    is parsed or built: the answer is already known.
+    is parsed or built: the answer is already known (unless `cached` is off, as in tests
+    of what a build does).
     """
     tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p)), sort_keys=True) for p in PATTERNS.values()]))
     try:
         source_bytes: bytes | None = source_path.read_bytes()
     except OSError:  # read_source below says what is wrong with it
         source_bytes = None
-    known = stamp.up_to_date(source_bytes, out, tool_id) if source_bytes is not None else None
+    known = stamp.up_to_date(source_bytes, out, tool_id) if source_bytes is not None and cached else None
     if known is not None:
         _remove_stale_temps(out, known["files"])
         return _unchanged(known["summary"])
     with _no_gc():
         source = read_source(source_path)
-        compiled = compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source), progress)
+        compiled = compile_source(source, _lock(out, source), clock or Clock(), _read_previous(out, source), progress)
     r = compiled.result
     if check:
         return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
@@ -423,8 +453,8 @@ def build(source_path: Path, out: Path, check: bool = False, progress: Progress 
     return dataclasses.replace(r, written=tuple(written))
 
 
-def diff(source_path: Path, out: Path) -> Result:
+def diff(source_path: Path, out: Path, *, clock: Clock | None = None) -> Result:
     """What a build would change, without writing anything."""
     with _no_gc():
         source = read_source(source_path)
-        return compile_source(source, identity.read_lock(out), Clock(), _read_previous(out, source)).result
+        return compile_source(source, _lock(out, source), clock or Clock(), _read_previous(out, source)).result

@@ -15,7 +15,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        """FILE:LINE:COL: message; a problem of a whole line (column 0) or file (line 0) says less."""
+        where = [self.file] + [str(n) for n in (self.line, self.column)[: (self.line > 0) + (self.column > 0)]]
+        return f"{':'.join(where)}: {self.message}"
 
 
 class CardgenError(Exception):

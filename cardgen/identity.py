@@ -10,25 +10,24 @@ What the engine matches on (../shared/anki-engine-facts.md):
   only when that content changes, so a rebuild of the same source writes the same bytes
   and never overwrites a learner's own edit of an unchanged note.
 
-This module is the only one that reads the clock.
+This module is the only one that reads the clock, and nothing here waits for it: new ids
+are the unused ones just below the build's time, and a time that cannot be honoured (a
+lock from a clock that ran fast, SOURCE_DATE_EPOCH in the future) is an error naming it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import genanki
 
+from cardgen import lock as lockfile
 from cardgen.errors import CardgenError
-
-LOCK_NAME = "cardgen.lock.json"
-LOCK_FORMAT = 1
+from cardgen.lock import Collision, Lock, Note, NoteType, Schema
 
 # Note type ids are fixed forever: a learner's collection knows the note type by this id.
 # Never change or reuse one; a new pattern takes a new number.
@@ -85,26 +84,52 @@ def content_hash(fields: Sequence[str], tags: Sequence[str] = (), where: str = "
     return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
-class Clock:
-    """Build time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+EARLIEST = 946_684_800  # 2000-01-01: no cardgen lock or Anki collection predates it
+SLACK = 2  # seconds a mod may pass the build's clock: a note changed twice within one second
 
-    def __init__(self) -> None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        self.fixed = int(epoch) if epoch and epoch.strip().isdigit() else None
+
+class Clock:
+    """Build time in seconds: SOURCE_DATE_EPOCH when set (reproducible builds), else now.
+
+    `real` is the wall clock that nothing stamped may pass; tests pass both in.
+    """
+
+    def __init__(self, now: int | None = None, real: int | None = None) -> None:
+        self.real = int(time.time()) if real is None else real
+        if now is None:
+            now = _source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH", ""), self.real)
+        self.fixed = now
 
     def now(self) -> int:
-        return self.fixed if self.fixed is not None else int(time.time())
+        return self.fixed if self.fixed is not None else self.real
 
     def today(self) -> str:
         """The build's date (UTC), for a deck's changelog."""
         return time.strftime("%Y-%m-%d", time.gmtime(self.now()))
 
-    def not_before(self, seconds: float) -> None:
-        """Wait until the real clock reaches `seconds`, so nothing stamped is in the future."""
-        if self.fixed is None:
-            delay = seconds - time.time()
-            if delay > 0:
-                time.sleep(delay)
+
+def _when(seconds: int) -> str:
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} s"
+
+
+def _source_date_epoch(value: str, real: int) -> int | None:
+    if not value.strip():
+        return None
+    where = f"SOURCE_DATE_EPOCH={value.strip()[:30]!r}"
+    if not value.strip().isdigit():
+        raise CardgenError(f"{where} is not a whole number of seconds since 1970; set it to one (git log -1 --format=%ct) or unset it")
+    seconds = int(value)
+    if seconds < EARLIEST:
+        raise CardgenError(f"{where} is before 2000; a mod that old (0 above all) breaks Anki's Check Database; set it to the time of your last commit (git log -1 --format=%ct) or unset it")
+    if seconds > real:
+        raise CardgenError(
+            f"{where} ({_when(seconds)}) is later than this machine's clock ({_when(real)}); notes stamped in the future "
+            "would overwrite learners' own edits until then; set it to a past time (git log -1 --format=%ct) or unset it"
+        )
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -115,7 +140,8 @@ class Wanted:
     hash: str
     ords: tuple[int, ...] = ()  # the card ordinals genanki generates for the note
     new_id: int | None = None  # a note type's id; notes get fresh ones
-    record: Mapping[str, Any] = field(default_factory=dict)  # more to keep in its lock entry
+    version: int = 1  # a note type's
+    schema: Schema = Schema((), ())  # a note type's
 
 
 @dataclass(frozen=True)
@@ -129,108 +155,99 @@ class Assigned:
 class Plan:
     notes: Mapping[str, Assigned]
     models: Mapping[str, Assigned]
-    lock: dict[str, Any]
+    lock: Lock  # the notes given, every note type ever shipped; the caller files retirements and decks
     status: Mapping[str, str]  # lock key -> "added", "updated" or "unchanged"; notes and note types
+    reallocated: tuple[Collision, ...] = ()  # ids two lock entries shared, given up by the later key
 
 
-SECTIONS = ("note_types", "notes", "retired", "decks")
+class FutureError(CardgenError):
+    """A time in the lock or the build that would stamp learners' notes in the future."""
 
 
-def empty_lock() -> dict[str, Any]:
-    return {"format": LOCK_FORMAT, **{section: {} for section in SECTIONS}}
+def _check_future(lock: Lock, clock: Clock) -> None:
+    latest = lock.latest_mod()
+    if latest is not None and latest[1] > clock.real + SLACK:
+        key, mod = latest
+        raise FutureError(
+            f"{lockfile.NAME}: '{key}' has mod {mod} ({_when(mod)}), later than this machine's clock ({_when(clock.real)}). "
+            "The build that wrote it ran with a clock ahead of time; a rebuild now would stamp notes in the future, and "
+            "learners' own edits made before then would be overwritten on every import. Set this machine's clock right, "
+            "or restore the lock from before that build; cardgen does not wait for the clock"
+        )
 
 
-def read_lock(out: Path) -> dict[str, Any]:
-    path = out / LOCK_NAME
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return empty_lock()
-    except OSError as exc:
-        raise CardgenError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        lock = json.loads(raw)
-        if lock.get("format") != LOCK_FORMAT or not all(isinstance(lock.get(s, {}), dict) for s in SECTIONS):
-            raise ValueError(f"format {lock.get('format')!r}, expected {LOCK_FORMAT}")
-        return {**empty_lock(), **lock}
-    except (ValueError, AttributeError) as exc:
-        raise CardgenError(
-            f"{path}: the lock is damaged ({exc}); restore it from version control "
-            "(rebuilding without it would give every note a new mod and overwrite learners' edits)"
-        ) from None
+def _fresh_ids(count: int, below: int, used: set[int]) -> list[int]:
+    """`count` ids not in `used`, the highest ones under `below`, ascending: never in the future."""
+    found: list[int] = []
+    candidate = below - 1
+    while len(found) < count:
+        if candidate < 1:
+            raise FutureError(f"no {count} unused ids are left below {below}; the lock's ids are exhausted")
+        if candidate not in used:
+            found.append(candidate)
+        candidate -= 1
+    return found[::-1]
 
 
-def dump_lock(lock: Mapping[str, Any]) -> bytes:
-    """The lock as committed: sorted, one note per line, so a diff shows what changed."""
-    blocks = []
-    for section in SECTIONS:
-        entries = lock.get(section, {})
-        body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(entries[k], sort_keys=True)}" for k in sorted(entries))
-        blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
-    return ("{\n" + f' "format": {LOCK_FORMAT},\n' + ",\n".join(blocks) + "\n}\n").encode()
-
-
-def _settle(
-    wanted: Iterable[Wanted], locked: Mapping[str, Any], now: int, ids: Iterator[int]
-) -> tuple[dict[str, Assigned], dict[str, Any], dict[str, str]]:
-    """Keep id and mod where the hash is unchanged; otherwise a mod strictly past the old one."""
-    assigned: dict[str, Assigned] = {}
-    entries: dict[str, Any] = {}
-    status: dict[str, str] = {}
-    for w in wanted:
-        old = locked.get(w.key)
-        if old is not None and w.new_id is not None and old["id"] != w.new_id:
-            old = None  # a note type's new version is a new note type
-        if old is None:
-            mod, status[w.key] = now, "added"
-            entity_id = w.new_id if w.new_id is not None else next(ids)
-            cards: dict[int, int] = {}
-        else:
-            entity_id = old["id"]
-            cards = {int(o): i for o, i in old.get("cards", {}).items()}
-            if old["hash"] == w.hash:
-                mod, status[w.key] = old["mod"], "unchanged"
-            else:
-                mod, status[w.key] = max(now, old["mod"] + 1), "updated"
-        for ordinal in w.ords:
-            if ordinal not in cards:
-                cards[ordinal] = next(ids)
-        cards = {o: cards[o] for o in sorted(w.ords)}
-        assigned[w.key] = Assigned(entity_id, mod, cards)
-        entry: dict[str, Any] = {**w.record, "id": entity_id, "hash": w.hash, "mod": mod}
-        if w.ords:
-            entry["cards"] = {str(o): i for o, i in cards.items()}
-        entries[w.key] = entry
-    return assigned, entries, status
-
-
-def plan(lock: Mapping[str, Any], notes: list[Wanted], models: list[Wanted], clock: Clock) -> Plan:
+def plan(lock: Lock, notes: list[Wanted], models: list[Wanted], clock: Clock) -> Plan:
     """Settle every note's and note type's id, card ids and mod against the lock.
 
-    A retired note that comes back takes up its old id and cards again. The returned lock
-    holds the notes and note types given; the caller files retirements and deck versions.
+    Kept: the id and mod of an unchanged note, the id of a changed one (its mod moves
+    strictly past the old), and a note's card ids by ordinal. A retired note that comes
+    back takes up its old id and cards again. New note and card ids are milliseconds like
+    Anki's own, the unused ones just below the build's time. An id two entries share (two
+    branches each allocated it) stays with the first key and is new for the other.
     """
+    _check_future(lock, clock)
     now = clock.now()
-    locked_notes: Mapping[str, Any] = {**lock.get("retired", {}), **lock.get("notes", {})}
-    locked_models: Mapping[str, Any] = lock.get("note_types", {})
-    # Fresh note and card ids are milliseconds like Anki's own, allocated just below now and
-    # above every id in the lock, so none is in the future and none repeats.
-    needed = sum(
-        (w.key not in locked_notes)
-        + sum(str(o) not in locked_notes.get(w.key, {}).get("cards", {}) for o in w.ords)
-        for w in notes
-    )
-    highest = max(
-        (i for entry in locked_notes.values() for i in (entry["id"], *entry.get("cards", {}).values())),
-        default=0,
-    )
-    first = max(highest + 1, now * 1000 - needed + 1)
-    note_assigned, note_entries, note_status = _settle(notes, locked_notes, now, iter(range(first, first + needed)))
-    model_assigned, model_entries, model_status = _settle(models, locked_models, now, iter(()))
-    latest = max(
-        [first + needed - 1 if needed else 0]
-        + [a.mod * 1000 for a in (*note_assigned.values(), *model_assigned.values())]
-    )
-    clock.not_before(latest / 1000)
-    new_lock = {**empty_lock(), "note_types": model_entries, "notes": note_entries}
-    return Plan(note_assigned, model_assigned, new_lock, {**note_status, **model_status})
+    collisions = tuple(lock.collisions())
+    lost_notes = {c.key for c in collisions if not c.card}
+    lost_cards = {(c.key, c.id) for c in collisions if c.card}
+    locked: dict[str, Note] = {**lock.retired, **lock.notes}
+    kept: dict[str, tuple[int | None, dict[int, int]]] = {}
+    for w in notes:
+        old = locked.get(w.key)
+        if old is None:
+            kept[w.key] = (None, {})
+            continue
+        note_id = None if w.key in lost_notes else old.id
+        kept[w.key] = (note_id, {o: c for o, c in old.cards.items() if o in w.ords and (w.key, c) not in lost_cards})
+    needed = sum((note_id is None) + len(set(w.ords) - set(cards)) for w, (note_id, cards) in zip(notes, kept.values(), strict=True))
+    used = {i for e in locked.values() for i in (e.id, *e.cards.values())}
+    fresh = iter(_fresh_ids(needed, now * 1000, used))
+
+    assigned: dict[str, Assigned] = {}
+    entries: dict[str, Note] = {}
+    status: dict[str, str] = {}
+    for w in notes:
+        note_id, cards = kept[w.key]
+        old = locked.get(w.key)
+        mod, status[w.key] = _mod(old, w.hash, now)
+        note_id = next(fresh) if note_id is None else note_id
+        for ordinal in sorted(w.ords):
+            if ordinal not in cards:
+                cards[ordinal] = next(fresh)
+        cards = {o: cards[o] for o in sorted(w.ords)}
+        assigned[w.key] = Assigned(note_id, mod, cards)
+        entries[w.key] = Note(note_id, w.hash, mod, cards)
+
+    types: dict[str, NoteType] = dict(lock.note_types)  # every note type ever shipped stays
+    for w in models:
+        assert w.new_id is not None
+        old_type = lock.note_types.get(w.key)
+        if old_type is not None and old_type.id != w.new_id:
+            old_type = None  # a note type's new version is a new note type
+        mod, status[w.key] = _mod(old_type, w.hash, now)
+        assigned[w.key] = Assigned(w.new_id, mod)
+        types[w.key] = NoteType(w.new_id, w.hash, mod, w.version, w.schema)
+    model_assigned = {w.key: assigned.pop(w.key) for w in models}
+    return Plan(assigned, model_assigned, Lock(note_types=types, notes=entries), status, collisions)
+
+
+def _mod(old: Note | NoteType | None, content: str, now: int) -> tuple[int, str]:
+    """The mod an entry ships with: now when new, kept when unchanged, else strictly past the old."""
+    if old is None:
+        return now, "added"
+    if old.hash == content:
+        return old.mod, "unchanged"
+    return max(now, old.mod + 1), "updated"

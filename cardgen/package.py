@@ -20,6 +20,7 @@ import genanki
 
 from cardgen import identity
 from cardgen.identity import Assigned
+from cardgen.lock import Schema
 from cardgen.patterns.base import CSS, Pattern
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, no time zone
@@ -89,9 +90,9 @@ def model_from_contents(model_id: int, m: Mapping[str, Any]) -> genanki.Model:
     )
 
 
-def schema(m: genanki.Model) -> dict[str, list[int]]:
+def schema(m: genanki.Model) -> Schema:
     """What Anki compares to decide a note type is the same: its fields' and card types' ids."""
-    return {"fields": [f["id"] for f in m.fields], "templates": [t["id"] for t in m.templates]}
+    return Schema(tuple(f["id"] for f in m.fields), tuple(t["id"] for t in m.templates))
 
 
 def model_content(m: genanki.Model) -> dict[str, Any]:

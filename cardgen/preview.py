@@ -16,6 +16,7 @@ from cardgen import identity
 from cardgen.build import compile_source, notes_of
 from cardgen.errors import CardgenError, OutputError
 from cardgen.identity import Clock
+from cardgen.lock import Lock
 from cardgen.lint import lint
 from cardgen.patterns import PATTERNS
 from cardgen.render import visible
@@ -53,8 +54,7 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
             "install it with: pip install 'cardgen[preview]'"
         ) from None
     source = read_source(source_path)
-    fresh = {"format": identity.LOCK_FORMAT, "note_types": {}, "notes": {}}
-    compiled = compile_source(source, fresh, Clock())
+    compiled = compile_source(source, Lock(), Clock())
     specs = {identity.note_guid(s.pattern, s.key): s for s in notes_of(source)}
     findings: dict[str, list[str]] = {}
     for finding in lint(source).findings:

@@ -17,6 +17,7 @@ from typing import Any, Literal, Mapping, Sequence
 import genanki
 
 from cardgen.errors import CardgenError
+from cardgen.lock import Change, DeckEntry, NoteType, Schema
 from cardgen.records import Deck, Source
 from cardgen.render import visible
 
@@ -82,39 +83,39 @@ class DeckDiff:
 
 
 def schema_problems(
-    source: Source, locked_types: Mapping[str, Any], models: Mapping[str, genanki.Model], schemas: Mapping[str, Any], versions: Mapping[str, int]
+    source: Source, locked_types: Mapping[str, NoteType], models: Mapping[str, genanki.Model], schemas: Mapping[str, Schema],
+    versions: Mapping[str, int],
 ) -> list[str]:
     """Every note type whose schema changed since the lock without a new declared version."""
     problems = []
     for pattern, m in models.items():
         old = locked_types.get(pattern)
-        if old is None or "schema" not in old:
+        if old is None:
             continue
-        if versions[pattern] < old.get("version", 1):
+        if versions[pattern] < old.version:
             problems.append(
                 f"note type '{m.name}': note_types.{pattern}.version is {versions[pattern]}, but version "
-                f"{old['version']} was already published; versions only go up"
+                f"{old.version} was already published; versions only go up"
             )
-        elif old["schema"] == schemas[pattern] and versions[pattern] > old.get("version", 1):
+        elif old.schema == schemas[pattern] and versions[pattern] > old.version:
             problems.append(
                 f"note type '{m.name}': note_types.{pattern} declares version {versions[pattern]}, but its fields and "
-                f"card types are as in version {old.get('version', 1)}. A new version would move every learner's notes "
-                f"to a new note type for nothing; remove the declaration or set version: {old.get('version', 1)}"
+                f"card types are as in version {old.version}. A new version would move every learner's notes "
+                f"to a new note type for nothing; remove the declaration or set version: {old.version}"
             )
-        elif old["schema"] != schemas[pattern] and versions[pattern] == old.get("version", 1):
+        elif old.schema != schemas[pattern] and versions[pattern] == old.version:
             problems.append(
-                f"note type '{m.name}' changed schema ({_schema_change(old['schema'], schemas[pattern])}). Under Anki's "
+                f"note type '{m.name}' changed schema ({_schema_change(old.schema, schemas[pattern])}). Under Anki's "
                 "default import options every learner would get a second note type ('Name+') whose notes never update. "
-                f"Declare it in {source.path}: note_types: {{{pattern}: {{version: {old.get('version', 1) + 1}, "
+                f"Declare it in {source.path}: note_types: {{{pattern}: {{version: {old.version + 1}, "
                 "migration: \"what changed\"}}}}, or keep the fields' and card types' keys as they were"
             )
     return problems
 
 
-def _schema_change(old: Mapping[str, list[int]], new: Mapping[str, list[int]]) -> str:
+def _schema_change(old: Schema, new: Schema) -> str:
     parts = []
-    for kind, label in (("fields", "field"), ("templates", "card type")):
-        before, after = old.get(kind, []), new.get(kind, [])
+    for before, after, label in ((old.fields, new.fields, "field"), (old.templates, new.templates, "card type")):
         added, removed = len(set(after) - set(before)), len(set(before) - set(after))
         if added:
             parts.append(f"{added} {label}{'s' * (added != 1)} added")
@@ -178,24 +179,19 @@ def summary(diff: DeckDiff) -> str:
     return f"notes: {notes}" if notes else "notes unchanged"
 
 
-def changelog_entry(diff: DeckDiff, date: str) -> dict[str, Any]:
-    return {
-        "version": diff.version_to,
-        "date": date,
-        "notes": summary(diff),
-        "note_types": [f"{t.name}: {t.detail}" for t in diff.types] if diff.version_from else [],
-    }
+def changelog_entry(diff: DeckDiff, date: str) -> Change:
+    return Change(diff.version_to, date, summary(diff), tuple(f"{t.name}: {t.detail}" for t in diff.types) if diff.version_from else ())
 
 
-def description(deck: Deck, history: Sequence[Mapping[str, Any]], has_retired: bool) -> str:
+def description(deck: Deck, history: Sequence[Change], has_retired: bool) -> str:
     """The deck description learners see: the source's text, the version, recent changes."""
     parts = [html.escape(deck.description)]
     if history:
         latest = history[-1]
-        lines = [f"<b>Version {latest['version']}</b> ({latest['date']})."]
+        lines = [f"<b>Version {latest.version}</b> ({latest.date})."]
         for entry in reversed(history[-RECENT:]):
-            items = [entry["notes"], *entry["note_types"]]
-            lines.append(f"v{entry['version']} ({entry['date']}): " + html.escape("; ".join(items)))
+            items = [entry.notes, *entry.note_types]
+            lines.append(f"v{entry.version} ({entry.date}): " + html.escape("; ".join(items)))
         parts.append("<br>".join(lines))
     if has_retired:
         parts.append(
@@ -215,14 +211,14 @@ def migration_help(old_name: str, new_name: str, migration: str) -> str:
     )
 
 
-def changelog_markdown(decks: Sequence[Deck], lock_decks: Mapping[str, Any]) -> bytes:
+def changelog_markdown(decks: Sequence[Deck], lock_decks: Mapping[str, DeckEntry]) -> bytes:
     lines = ["# Changelog", "", "Written by `cardgen build` from `cardgen.lock.json`; do not edit by hand.", ""]
     for deck in decks:
         lines += [f"## {deck.name} (`{deck.id}.apkg`)", ""]
-        for entry in reversed(lock_decks.get(deck.id, {}).get("changelog", [])):
-            lines.append(f"### Version {entry['version']}, {entry['date']}")
+        for entry in reversed(lock_decks.get(deck.id, DeckEntry()).changelog):
+            lines.append(f"### Version {entry.version}, {entry.date}")
             lines.append("")
-            lines += [f"- {item}" for item in [entry["notes"], *entry["note_types"]]]
+            lines += [f"- {item}" for item in [entry.notes, *entry.note_types]]
             lines.append("")
     return ("\n".join(lines).rstrip() + "\n").encode()
 

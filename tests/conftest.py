@@ -40,3 +40,14 @@ def build(source: Path, out: Path) -> Result:
     result = run("build", "--source", source, "--out", out)
     assert result.exit_code == 0, result.output
     return result
+
+
+def build_at(source: Path, out: Path, now: int) -> None:
+    """Build as the clock says `now`, and really build: the up-to-date cache never answers."""
+    from cardgen.build import build as build_decks
+    from cardgen.identity import Clock
+
+    build_decks(source, out, clock=Clock(now=now, real=now), cached=False)
+
+
+T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC: a build time tests pass in

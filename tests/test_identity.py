@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from cardgen import identity, package
-from cardgen.identity import LOCK_NAME
+from cardgen.lock import NAME as LOCK_NAME
 from cardgen.patterns import PATTERNS
-from conftest import build
+from conftest import T0, build_at, build
 
 
 def lock_of(out: Path) -> dict:
@@ -61,26 +61,31 @@ def test_guid_comes_from_pattern_and_fact_id_not_text(small: Path, tmp_path: Pat
 
 def test_mods_move_only_with_content_strictly_forward_and_never_to_the_future(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "decks"
-    build(small, out)
+    build_at(small, out, T0)
     first = lock_of(out)
     entries = [*first["notes"].values(), *first["note_types"].values()]
-    assert all(0 < e["mod"] <= time.time() for e in entries)
+    assert {e["mod"] for e in entries} == {T0}
     ids = [e["id"] for e in first["notes"].values()] + [c for e in first["notes"].values() for c in e["cards"].values()]
-    assert len(ids) == len(set(ids)) and all(0 < i <= time.time() * 1000 for i in ids)
+    assert len(ids) == len(set(ids)) and all(0 < i < T0 * 1000 for i in ids)
 
-    build(small, out)  # same source, at once: nothing moves
+    build_at(small, out, T0 + 100)  # the same source, later, really built: nothing moves
     assert lock_of(out) == first
 
     small.write_text(small.read_text().replace("Our vital organs", "Our vital organs!"))
-    build(small, out)
+    build_at(small, out, T0 + 200)
     second = lock_of(out)
     key = "concept:bones-protect"
-    assert second["notes"][key]["mod"] > first["notes"][key]["mod"]
-    assert second["notes"][key]["mod"] <= time.time()
+    assert second["notes"][key]["mod"] == T0 + 200
     assert second["notes"][key]["id"] == first["notes"][key]["id"]
     assert {k: v for k, v in second["notes"].items() if k != key} == {
         k: v for k, v in first["notes"].items() if k != key
     }
+
+    # Changed again within the same second: strictly past the last mod, one second ahead at
+    # most, and nothing waits for the clock.
+    small.write_text(small.read_text().replace("Our vital organs!", "Our vital organs."))
+    build_at(small, out, T0 + 200)
+    assert lock_of(out)["notes"][key]["mod"] == T0 + 201
 
 
 def test_source_date_epoch_stamps_new_notes(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,5 +105,5 @@ def test_a_damaged_lock_is_refused_not_replaced(small: Path, tmp_path: Path) -> 
     (out / LOCK_NAME).write_text("{ not json")
     result = run("build", "--source", small, "--out", out)
     assert result.exit_code == 1
-    assert "the lock is damaged" in result.output and "restore it from version control" in result.output
+    assert "cardgen.lock.json:1:3: the lock is not valid JSON" in result.output and "restore it from version control" in result.output
     assert (out / LOCK_NAME).read_text() == "{ not json"

@@ -1,0 +1,384 @@
+"""The lock file, `cardgen.lock.json`: every identity cardgen has shipped, typed, read and
+written here only.
+
+A learner's collection knows each note by GUID, id and mod, each card by id, and each note
+type by id and schema. The lock remembers them all, so that the next build ships the same
+identities and moves a mod only when content changes. Losing or damaging it would cost
+learners their edits, so reading it checks every entry and reports each problem at its
+line with what to do, all at once; nothing is guessed.
+
+The committed form is sorted with one entry per line, so a diff shows what changed and a
+merge conflict between two branches that both added facts is resolved by keeping both
+sides' lines. Ids the two branches both allocated are then found here (`collisions`) and
+given new ones by the plan.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from cardgen.errors import Problem, SourceError
+
+NAME = "cardgen.lock.json"
+FORMAT = 1
+SECTIONS = ("note_types", "notes", "retired", "decks")
+MAX_BYTES = 64 * 1024 * 1024  # a lock of a million notes is about 150 MiB; far past any real deck
+MAX_ID = 2**53 - 1  # ids and mods stay exact in JavaScript, where Anki's clients read them too
+
+FIX = "restore it from version control (git checkout -- {path}), or mend that line"
+
+
+class LockError(SourceError):
+    """The lock cannot be trusted as it is: each problem at its line, with what to do."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note as learners have it: id, its cards' ids by ordinal, content hash and mod."""
+
+    id: int
+    hash: str
+    mod: int
+    cards: Mapping[int, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "hash": self.hash, "mod": self.mod, "cards": {str(o): c for o, c in sorted(self.cards.items())}}
+
+
+@dataclass(frozen=True)
+class Retired(Note):
+    """A note the source no longer makes, shipped tagged in the deck version that retired it."""
+
+    deck: str = ""
+    retired: str = ""  # the date it was retired, YYYY-MM-DD
+    version: int | None = None  # the deck version that shipped it retired; None: never shipped so
+
+    def to_json(self) -> dict[str, Any]:
+        data = {**super().to_json(), "deck": self.deck, "retired": self.retired}
+        return data if self.version is None else {**data, "version": self.version}
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What Anki compares to decide a note type is the same: its fields' and card types' ids."""
+
+    fields: tuple[int, ...]
+    templates: tuple[int, ...]
+
+    def to_json(self) -> dict[str, list[int]]:
+        return {"fields": list(self.fields), "templates": list(self.templates)}
+
+
+@dataclass(frozen=True)
+class NoteType:
+    id: int
+    hash: str
+    mod: int
+    version: int
+    schema: Schema
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "hash": self.hash, "mod": self.mod, "version": self.version, "schema": self.schema.to_json()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changelog entry of a deck."""
+
+    version: int
+    date: str
+    notes: str
+    note_types: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "date": self.date, "notes": self.notes, "note_types": list(self.note_types)}
+
+
+@dataclass(frozen=True)
+class DeckEntry:
+    version: int = 0
+    changelog: tuple[Change, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "changelog": [c.to_json() for c in self.changelog]}
+
+
+@dataclass(frozen=True)
+class Collision:
+    """An id two lock entries share (two branches allocated it): the later key gets a new one."""
+
+    key: str  # the entry that gives the id up
+    kept_by: str  # the entry that keeps it
+    id: int
+    card: bool  # a card's id, else the note's
+
+
+@dataclass(frozen=True)
+class Lock:
+    note_types: Mapping[str, NoteType] = field(default_factory=dict)
+    notes: Mapping[str, Note] = field(default_factory=dict)
+    retired: Mapping[str, Retired] = field(default_factory=dict)
+    decks: Mapping[str, DeckEntry] = field(default_factory=dict)
+
+    def dump(self) -> bytes:
+        """The lock as committed: sorted, one entry per line."""
+        blocks = []
+        for section in SECTIONS:
+            entries: Mapping[str, Any] = getattr(self, section)
+            body = ",\n".join(
+                f"  {json.dumps(k)}: {json.dumps(entries[k].to_json(), sort_keys=True)}"
+                for k in sorted(entries)
+            )
+            blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
+        return ("{\n" + f' "format": {FORMAT},\n' + ",\n".join(blocks) + "\n}\n").encode()
+
+    def collisions(self) -> list[Collision]:
+        """Note and card ids held by more than one entry, each after its first holder in key order."""
+        found = []
+        for kind in ("note", "card"):
+            holder: dict[int, str] = {}
+            for key in sorted({**self.retired, **self.notes}):
+                entry = self.notes.get(key) or self.retired[key]
+                for i in [entry.id] if kind == "note" else entry.cards.values():
+                    if i in holder and holder[i] != key:
+                        found.append(Collision(key, holder[i], i, kind == "card"))
+                    holder.setdefault(i, key)
+        return found
+
+    def latest_mod(self) -> tuple[str, int] | None:
+        """The entry with the newest mod, and that mod."""
+        mods = [(e.mod, k) for section in (self.note_types, self.notes, self.retired) for k, e in section.items()]
+        if not mods:
+            return None
+        mod, key = max(mods)
+        return key, mod
+
+
+def read(out: Path) -> Lock | None:
+    """The lock in `out`, or None when there is none."""
+    path = out / NAME
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise LockError([Problem(str(path), 0, 0, "the lock is a directory, not a file; move it away")]) from None
+    except OSError as exc:
+        raise LockError([Problem(str(path), 0, 0, f"the lock cannot be read ({exc.strerror})")]) from None
+    if len(raw) > MAX_BYTES:
+        raise LockError([Problem(str(path), 0, 0, f"the lock is over {MAX_BYTES >> 20} MiB, far larger than any lock cardgen writes; {FIX.format(path=path)}")])
+    return parse(raw, path)
+
+
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)")
+
+
+def parse(raw: bytes, path: Path) -> Lock:
+    """Check and type every entry; all problems at once, each at its line."""
+    fix = FIX.format(path=path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LockError([Problem(str(path), line, 0, f"the lock is not UTF-8 text (byte {exc.start}); {fix}")]) from None
+    conflicts = [n for n, line in enumerate(text.splitlines(), 1) if _CONFLICT.match(line)]
+    if conflicts:
+        raise LockError([
+            Problem(
+                str(path), n, 1,
+                "an unresolved merge conflict; each entry is one line, so keep the lines of both sides "
+                "(and one of any key both sides changed), delete the markers, and build: ids both branches "
+                "allocated are given new ones",
+            )
+            for n in conflicts
+        ])
+    duplicates: list[tuple[str, int]] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen = Counter(k for k, _ in items)
+        duplicates.extend((k, n) for k, n in seen.items() if n > 1)
+        return dict(items)
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as exc:
+        raise LockError([Problem(str(path), exc.lineno, exc.colno, f"the lock is not valid JSON ({exc.msg}); {fix}")]) from None
+    lines = _Lines(text)
+    problems = [
+        Problem(str(path), lines.of(key), 0, f"the key {json.dumps(key)} appears {n} times; keep one of its lines")
+        for key, n in duplicates
+    ]
+    checker = _Checker(path, lines, problems)
+    lock = checker.lock(data)
+    if problems:
+        raise LockError(sorted(problems, key=lambda p: (p.line, p.column)))
+    assert lock is not None
+    return lock
+
+
+class _Lines:
+    """The line a key of the lock is on: the committed form has one entry per line."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def of(self, key: str, after: int = 0) -> int:
+        at = self.text.find(json.dumps(key) + ":", after)
+        return self.text.count("\n", 0, at) + 1 if at >= 0 else 1
+
+    def section(self, name: str) -> int:
+        return self.text.find(json.dumps(name) + ":")
+
+
+T = TypeVar("T")
+
+
+class _Checker:
+    def __init__(self, path: Path, lines: _Lines, problems: list[Problem]) -> None:
+        self.path, self.lines, self.problems = path, lines, problems
+        self.fix = FIX.format(path=path)
+
+    def fail(self, line: int, where: str, message: str) -> None:
+        self.problems.append(Problem(str(self.path), line, 0, f"{where} {message}; {self.fix}"))
+
+    def lock(self, data: Any) -> Lock | None:
+        if not isinstance(data, dict):
+            self.fail(1, "the lock", f"is {_kind(data)}, expected an object with {', '.join(SECTIONS)}")
+            return None
+        line = self.lines.of("format")
+        if "format" not in data:
+            self.fail(1, "the lock", f'has no "format"; expected "format": {FORMAT}')
+        elif type(data["format"]) is not int or data["format"] != FORMAT:
+            self.fail(line, '"format"', f"is {json.dumps(data['format'])}; this cardgen reads format {FORMAT} (the number)")
+        for key in sorted(set(data) - {"format", *SECTIONS}):
+            self.fail(self.lines.of(key), f'"{key}"', f"is not part of a lock (it holds {', '.join(SECTIONS)})")
+        return Lock(
+            note_types=self.section(data, "note_types", self.note_type),
+            notes=self.section(data, "notes", self.note),
+            retired=self.section(data, "retired", self.retired),
+            decks=self.section(data, "decks", self.deck),
+        )
+
+    def section(self, data: dict[str, Any], name: str, make: Callable[[Any, str, int], T | None]) -> dict[str, T]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self.fail(self.lines.of(name), f'"{name}"', f"is {_kind(value)}, expected an object of entries")
+            return {}
+        start = max(self.lines.section(name), 0)
+        checked = {}
+        for key, entry in value.items():
+            made = make(entry, f"{name}.{json.dumps(key)}", self.lines.of(key, start))
+            if made is not None:
+                checked[key] = made
+        return checked
+
+    def fields(self, entry: Any, where: str, line: int, required: Iterable[str], optional: Iterable[str] = ()) -> bool:
+        if not isinstance(entry, dict):
+            self.fail(line, where, f"is {_kind(entry)}, expected an object")
+            return False
+        missing = [k for k in required if k not in entry]
+        unknown = sorted(set(entry) - set(required) - set(optional))
+        if missing:
+            self.fail(line, where, f"has no {', '.join(missing)}")
+        if unknown:
+            self.fail(line, where, f"has {', '.join(unknown)}, which a lock entry does not hold")
+        return not missing and not unknown
+
+    def number(self, value: Any, where: str, line: int, low: int = 1) -> int:
+        if type(value) is not int:
+            shown = json.dumps(value)
+            hint = f" ({int(value)}, not {shown})" if type(value) is float and value.is_integer() else ""
+            self.fail(line, where, f"is {shown}, expected a whole number{hint}")
+            return low
+        if not low <= value <= MAX_ID:
+            self.fail(line, where, f"is {value}, expected {low} to {MAX_ID}")
+            return low
+        return value
+
+    def string(self, value: Any, where: str, line: int, pattern: str = r".+") -> str:
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            self.fail(line, where, f"is {json.dumps(value)}, expected {'a date YYYY-MM-DD' if 'd{4}' in pattern else 'text'}")
+            return ""
+        return value
+
+    def cards(self, value: Any, where: str, line: int) -> dict[int, int]:
+        if not isinstance(value, dict):
+            self.fail(line, f"{where}.cards", f"is {_kind(value)}, expected an object of card ids by ordinal")
+            return {}
+        cards = {}
+        for ordinal, card_id in value.items():
+            if not ordinal.isdigit() or len(ordinal) > 3:
+                self.fail(line, f"{where}.cards", f"has the ordinal {json.dumps(ordinal)}, expected 0, 1, 2, ...")
+                continue
+            cards[int(ordinal)] = self.number(card_id, f"{where}.cards.{ordinal}", line)
+        return cards
+
+    def note(self, entry: Any, where: str, line: int) -> Note | None:
+        if not self.fields(entry, where, line, ("id", "hash", "mod", "cards")):
+            return None
+        return Note(
+            self.number(entry["id"], f"{where}.id", line),
+            self.string(entry["hash"], f"{where}.hash", line, r"[0-9a-f]{32}"),
+            self.number(entry["mod"], f"{where}.mod", line),
+            self.cards(entry["cards"], where, line),
+        )
+
+    def retired(self, entry: Any, where: str, line: int) -> Retired | None:
+        if not self.fields(entry, where, line, ("id", "hash", "mod", "cards", "deck", "retired"), ("version",)):
+            return None
+        note = self.note({k: entry[k] for k in ("id", "hash", "mod", "cards")}, where, line)
+        version = entry.get("version")
+        return None if note is None else Retired(
+            note.id, note.hash, note.mod, note.cards,
+            deck=self.string(entry["deck"], f"{where}.deck", line),
+            retired=self.string(entry["retired"], f"{where}.retired", line, r"\d{4}-\d{2}-\d{2}"),
+            version=None if version is None else self.number(version, f"{where}.version", line),
+        )
+
+    def note_type(self, entry: Any, where: str, line: int) -> NoteType | None:
+        if not self.fields(entry, where, line, ("id", "hash", "mod", "version", "schema")):
+            return None
+        schema = entry["schema"]
+        ids: dict[str, tuple[int, ...]] = {}
+        if not isinstance(schema, dict) or set(schema) != {"fields", "templates"}:
+            self.fail(line, f"{where}.schema", 'expected {"fields": [ids], "templates": [ids]}')
+        else:
+            for part in ("fields", "templates"):
+                values = schema[part] if isinstance(schema[part], list) else [None]
+                ids[part] = tuple(self.number(v, f"{where}.schema.{part}", line) for v in values)
+        return NoteType(
+            self.number(entry["id"], f"{where}.id", line),
+            self.string(entry["hash"], f"{where}.hash", line, r"[0-9a-f]{32}"),
+            self.number(entry["mod"], f"{where}.mod", line),
+            self.number(entry["version"], f"{where}.version", line),
+            Schema(ids.get("fields", ()), ids.get("templates", ())),
+        )
+
+    def deck(self, entry: Any, where: str, line: int) -> DeckEntry | None:
+        if not self.fields(entry, where, line, ("version", "changelog")):
+            return None
+        changes = entry["changelog"] if isinstance(entry["changelog"], list) else []
+        if not isinstance(entry["changelog"], list):
+            self.fail(line, f"{where}.changelog", f"is {_kind(entry['changelog'])}, expected a list")
+        made = []
+        for n, change in enumerate(changes):
+            at = f"{where}.changelog[{n}]"
+            if self.fields(change, at, line, ("version", "date", "notes", "note_types")):
+                kinds = change["note_types"] if isinstance(change["note_types"], list) else [None]
+                made.append(Change(
+                    self.number(change["version"], f"{at}.version", line),
+                    self.string(change["date"], f"{at}.date", line, r"\d{4}-\d{2}-\d{2}"),
+                    self.string(change["notes"], f"{at}.notes", line),
+                    tuple(self.string(k, f"{at}.note_types", line) for k in kinds),
+                ))
+        return DeckEntry(self.number(entry["version"], f"{where}.version", line, low=0), tuple(made))
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(type(value), "a number")
