@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import genanki
 
-from cardgen import identity, package, stamp, upgrade
+from cardgen import identity, package, recover, stamp, upgrade
 from cardgen import lock as lockfile
 from cardgen.errors import OutputError, Problem, SourceError
 from cardgen.identity import Assigned, Clock, Wanted
@@ -35,6 +35,7 @@ class Result:
     stale: tuple[str, ...] = ()  # with check: what differs from the packages on disk
     written: tuple[str, ...] = field(default=())
     up_to_date: bool = False  # nothing was built: source, lock and outputs are as last built
+    notices: tuple[str, ...] = ()  # what the build did that the maintainer should hear of
 
     @property
     def notes(self) -> int:
@@ -99,7 +100,7 @@ class _Retiring:
 
 
 def _retire(
-    gone: list[str], source: Source, old_notes: Mapping[str, tuple[str, OldNote]],
+    gone: list[str], guids: Mapping[str, str], source: Source, old_notes: Mapping[str, tuple[str, OldNote]],
     old_models: Mapping[int, dict[str, Any]], current: Mapping[int, genanki.Model], today: str,
 ) -> _Retiring:
     """Each retired note as the last build shipped it, tagged `<root>::retired`, saying so."""
@@ -107,7 +108,7 @@ def _retire(
     decks = {d.id: d for d in source.decks}
     for key in gone:
         pattern, note_key = key.split(":", 1)
-        found = old_notes.get(identity.note_guid(pattern, note_key))
+        found = old_notes.get(guids.get(key) or identity.note_guid(pattern, note_key))
         if found is None or found[0] not in decks:  # no package left to ship it from
             result.unshipped[found[0] if found else ""].append(key)
             continue
@@ -180,7 +181,8 @@ def compile_source(
     versions_now = {d: e.version for d, e in lock.decks.items()}
     shipping = {k for k, e in lock.retired.items() if e.version is not None and e.version == versions_now.get(e.deck)}
     gone = sorted((set(lock.notes) | shipping) - live)
-    retiring = _retire(gone, source, old_notes, old_models, current, today)
+    guids = {k: e.guid for k, e in (*lock.retired.items(), *lock.notes.items()) if e.guid}
+    retiring = _retire(gone, guids, source, old_notes, old_models, current, today)
     wanted += retiring.wanted
     outs += retiring.outs
 
@@ -198,12 +200,14 @@ def compile_source(
     retired = {k: v for k, v in lock.retired.items() if k not in live}
     for key, deck_id in retiring.decks.items():
         n, old = locked_notes.pop(key), retired.get(key)
-        retired[key] = Retired(n.id, n.hash, n.mod, n.cards, deck=deck_id, retired=old.retired if old else today, version=old.version if old else None)
+        retired[key] = Retired(
+            n.id, n.hash, n.mod, n.cards, n.guid, deck=deck_id, retired=old.retired if old else today, version=old.version if old else None
+        )
     for deck_id, keys in retiring.unshipped.items():
         for key in keys:
             if key in lock.notes:
                 n = lock.notes[key]
-                retired[key] = Retired(n.id, n.hash, n.mod, n.cards, deck=deck_id, retired=today)
+                retired[key] = Retired(n.id, n.hash, n.mod, n.cards, n.guid, deck=deck_id, retired=today)
 
     diffs = _diffs(source, lock, plan, outs, wanted, retiring, versions, models, {g: n for g, (_, n) in old_notes.items()}, old_models)
     files: dict[str, bytes] = {}
@@ -228,7 +232,12 @@ def compile_source(
     new_lock = Lock(note_types=plan.lock.note_types, notes=locked_notes, retired=retired, decks=lock_decks)
     files[lockfile.NAME] = new_lock.dump()
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, lock_decks)
-    return Compiled(files, Result(tuple(diffs[d.id] for d in source.decks), len(models)))
+    notices = tuple(
+        f"{lockfile.NAME}: '{c.key}' shared its {'card' if c.card else 'note'} id {c.id} with '{c.kept_by}' (two branches "
+        f"allocated it); '{c.key}' gets a new id. Learners keep their notes and reviews: Anki matches notes by GUID"
+        for c in plan.reallocated
+    )
+    return Compiled(files, Result(tuple(diffs[d.id] for d in source.decks), len(models), notices=notices))
 
 
 def _diffs(
@@ -372,12 +381,19 @@ class LockMissing(OutputError):
     """Packages are in the out directory but their lock is not."""
 
 
-def _lock(out: Path, source: Source) -> Lock:
-    """The lock in `out`; none is a first build only when no package of the source is there."""
+def _lock(out: Path, source: Source, recover_lock: bool = False) -> tuple[Lock, str]:
+    """The lock in `out`, and what was said of it. None is a first build only when no package
+    of the source is there; `recover_lock` rebuilds a lost one from those packages."""
     lock = lockfile.read(out)
     if lock is not None:
-        return lock
+        if recover_lock:
+            raise OutputError(f"{out / lockfile.NAME} is there; --recover-lock only rebuilds a missing lock, so nothing was written")
+        return lock, ""
     shipped = [f"{out / d.id}.apkg" for d in source.decks if (out / f"{d.id}.apkg").exists()]
+    if recover_lock:
+        if not shipped:
+            raise OutputError(f"{out}/ holds no package of {source.path} to recover the lock from; build without --recover-lock")
+        return recover.recover(source, notes_of(source), out)
     if shipped:
         raise LockMissing(
             f"{out / lockfile.NAME} is missing, but {', '.join(shipped)} {'is' if len(shipped) == 1 else 'are'} there. "
@@ -385,7 +401,7 @@ def _lock(out: Path, source: Source) -> Lock:
             f"version count again. Restore it (git checkout -- {out / lockfile.NAME}), or rebuild it from the "
             "packages with: cardgen build --recover-lock; nothing was written"
         )
-    return Lock()
+    return Lock(), ""
 
 
 def _unchanged(summary: Mapping[str, Any]) -> Result:
@@ -413,7 +429,7 @@ def _no_gc() -> Iterator[None]:
 
 def build(
     source_path: Path, out: Path, check: bool = False, progress: Progress = _quiet, *,
-    clock: Clock | None = None, cached: bool = True,
+    clock: Clock | None = None, cached: bool = True, recover_lock: bool = False,
 ) -> Result:
     """Build every deck of the source into `out`; with `check`, only say what is stale.
 
@@ -426,14 +442,17 @@ def build(
         source_bytes: bytes | None = source_path.read_bytes()
     except OSError:  # read_source below says what is wrong with it
         source_bytes = None
-    known = stamp.up_to_date(source_bytes, out, tool_id) if source_bytes is not None and cached else None
+    known = stamp.up_to_date(source_bytes, out, tool_id) if source_bytes is not None and cached and not recover_lock else None
     if known is not None:
         _remove_stale_temps(out, known["files"])
         return _unchanged(known["summary"])
     with _no_gc():
         source = read_source(source_path)
-        compiled = compile_source(source, _lock(out, source), clock or Clock(), _read_previous(out, source), progress)
+        lock, said = _lock(out, source, recover_lock)
+        compiled = compile_source(source, lock, clock or Clock(), _read_previous(out, source), progress)
     r = compiled.result
+    if said:
+        r = dataclasses.replace(r, notices=(said, *r.notices))
     if check:
         return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
     written = _write_all(out, compiled.files)
@@ -457,4 +476,4 @@ def diff(source_path: Path, out: Path, *, clock: Clock | None = None) -> Result:
     """What a build would change, without writing anything."""
     with _no_gc():
         source = read_source(source_path)
-        return compile_source(source, _lock(out, source), clock or Clock(), _read_previous(out, source)).result
+        return compile_source(source, _lock(out, source)[0], clock or Clock(), _read_previous(out, source)).result

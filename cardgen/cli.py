@@ -92,8 +92,9 @@ QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @SOURCE
 @OUT
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and name what is stale if OUT differs from what the source builds.")
+@click.option("--recover-lock", is_flag=True, help="Rebuild a lost cardgen.lock.json from the packages (and CHANGELOG.md) in OUT, then build.")
 @QUIET
-def build(source: Path, out: Path, check: bool, quiet: bool) -> None:
+def build(source: Path, out: Path, check: bool, recover_lock: bool, quiet: bool) -> None:
     """Validate the source and write one .apkg per deck, and the lock, into OUT.
 
     Re-importing a rebuilt package updates changed notes in place, adds nothing twice and
@@ -104,19 +105,20 @@ def build(source: Path, out: Path, check: bool, quiet: bool) -> None:
       cardgen build
       cardgen build --source my.yaml --out dist/
       cardgen build --check
+      cardgen build --recover-lock     # the lock was lost; the packages remember
     """
     from cardgen.build import build as run  # genanki loads only for the commands that need it
 
     progress = _Progress(not quiet)
     try:
-        result = run(source, out, check=check, progress=progress)
+        result = run(source, out, check=check, progress=progress, recover_lock=recover_lock)
     except CardgenError as error:
         raise _fail(error, writes=not check) from None
     finally:
         progress.close()
     from cardgen.upgrade import report
 
-    summary = (
+    summary = "".join(f"note: {n}\n" for n in result.notices) + (
         f"{len(result.decks)} deck{'s' * (len(result.decks) != 1)}, {result.note_types} note types, "
         f"{result.notes} notes, {result.cards} cards\n" + report(result.decks)
     )
@@ -158,7 +160,7 @@ def diff(source: Path, out: Path) -> None:
         result = run(source, out)
     except CardgenError as error:
         raise _fail(error) from None
-    click.echo(report(result.decks, long=True))
+    click.echo("".join(f"note: {n}\n" for n in result.notices) + report(result.decks, long=True))
 
 
 @cli.command()

@@ -229,7 +229,7 @@ def plan(lock: Lock, notes: list[Wanted], models: list[Wanted], clock: Clock) ->
                 cards[ordinal] = next(fresh)
         cards = {o: cards[o] for o in sorted(w.ords)}
         assigned[w.key] = Assigned(note_id, mod, cards)
-        entries[w.key] = Note(note_id, w.hash, mod, cards)
+        entries[w.key] = Note(note_id, w.hash, mod, cards, old.guid if old else "")
 
     types: dict[str, NoteType] = dict(lock.note_types)  # every note type ever shipped stays
     for w in models:

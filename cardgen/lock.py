@@ -45,9 +45,11 @@ class Note:
     hash: str
     mod: int
     cards: Mapping[int, int] = field(default_factory=dict)
+    guid: str = ""  # only for a note recovered from a package whose fact the source no longer has
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "hash": self.hash, "mod": self.mod, "cards": {str(o): c for o, c in sorted(self.cards.items())}}
+        data = {"id": self.id, "hash": self.hash, "mod": self.mod, "cards": {str(o): c for o, c in sorted(self.cards.items())}}
+        return {**data, "guid": self.guid} if self.guid else data
 
 
 @dataclass(frozen=True)
@@ -320,22 +322,23 @@ class _Checker:
         return cards
 
     def note(self, entry: Any, where: str, line: int) -> Note | None:
-        if not self.fields(entry, where, line, ("id", "hash", "mod", "cards")):
+        if not self.fields(entry, where, line, ("id", "hash", "mod", "cards"), ("guid",)):
             return None
         return Note(
             self.number(entry["id"], f"{where}.id", line),
             self.string(entry["hash"], f"{where}.hash", line, r"[0-9a-f]{32}"),
             self.number(entry["mod"], f"{where}.mod", line),
             self.cards(entry["cards"], where, line),
+            self.string(entry["guid"], f"{where}.guid", line) if "guid" in entry else "",
         )
 
     def retired(self, entry: Any, where: str, line: int) -> Retired | None:
-        if not self.fields(entry, where, line, ("id", "hash", "mod", "cards", "deck", "retired"), ("version",)):
+        if not self.fields(entry, where, line, ("id", "hash", "mod", "cards", "deck", "retired"), ("version", "guid")):
             return None
-        note = self.note({k: entry[k] for k in ("id", "hash", "mod", "cards")}, where, line)
+        note = self.note({k: entry[k] for k in ("id", "hash", "mod", "cards", "guid") if k in entry}, where, line)
         version = entry.get("version")
         return None if note is None else Retired(
-            note.id, note.hash, note.mod, note.cards,
+            note.id, note.hash, note.mod, note.cards, note.guid,
             deck=self.string(entry["deck"], f"{where}.deck", line),
             retired=self.string(entry["retired"], f"{where}.retired", line, r"\d{4}-\d{2}-\d{2}"),
             version=None if version is None else self.number(version, f"{where}.version", line),

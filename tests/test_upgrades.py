@@ -7,6 +7,7 @@ is ever duplicated, no "Name+" note type appears, and no review is lost.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -244,3 +245,25 @@ def test_a_new_version_without_a_schema_change_is_refused(small: Path, learner: 
     assert refused.exit_code == 1
     assert "declares version 2, but its fields and card types are as in version 1" in refused.output
     assert {p.name: p.read_bytes() for p in learner.out.iterdir()} == before
+
+
+def test_a_note_type_no_fact_uses_keeps_its_schema_for_when_one_comes_back(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Learners keep an unused note type: a fact that returns on a changed schema is refused,
+    instead of forking 'cardgen: concept+'."""
+    out = tmp_path / "decks"
+    build(small, out)
+    text = small.read_text()
+    head, *facts = text.split("\n  - id: ")
+    small.write_text("\n  - id: ".join([head, *(f for f in facts if "pattern: concept\n" not in f)]) + "\n")
+    build(small, out)
+    assert "concept" in json.loads((out / "cardgen.lock.json").read_text())["note_types"]
+
+    monkeypatch.setitem(PATTERNS, "concept", WithHint())
+    small.write_text(text)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    refused = run("build", "--source", small, "--out", out)
+    assert refused.exit_code == 1
+    assert "changed schema (1 field added)" in refused.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

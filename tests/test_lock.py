@@ -1,0 +1,233 @@
+"""The lock as maintainers meet it: hand-edited, merged, damaged or lost. Each problem is an
+error at its line that says what to do, with nothing written; a merge of two branches that
+both added facts builds, and a learner who had one branch's package keeps every review."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from cardgen import lock as lockfile
+from cardgen.package import contents
+from conftest import FIXTURES, T0, build_at, copy_source, run
+from engine import import_package, open_collection, review
+
+
+def _built(small: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    return out
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return text[: text.index(fragment)].count("\n") + 1
+
+
+def _entry(text: str, key: str, change: Callable[[dict], None]) -> str:
+    """The lock text with one entry's line changed as a hand edit would."""
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if line.startswith(f"  {json.dumps(key)}: "):
+            head, body = line.split(": ", 1)
+            comma = body.endswith(",")
+            entry = json.loads(body.rstrip(","))
+            change(entry)
+            lines[n] = f"{head}: {json.dumps(entry)}{',' * comma}"
+            return "\n".join(lines)
+    raise AssertionError(key)
+
+
+NOTE = "concept:bones-protect"
+EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
+    # name: (edit, the key whose line is named (or "" for line 1), what the message says)
+    "version as text": (lambda t: _entry(t, "concept", lambda e: e.update(version="1")), '"concept":', 'version is "1", expected a whole number'),
+    "version 2.0": (lambda t: _entry(t, "concept", lambda e: e.update(version=2.0)), '"concept":', "expected a whole number (2, not 2.0)"),
+    "id as text": (lambda t: _entry(t, NOTE, lambda e: e.update(id="12")), f'"{NOTE}":', 'id is "12", expected a whole number'),
+    "negative mod": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=-5)), f'"{NOTE}":', "mod is -5, expected 1 to"),
+    "mod 0": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=0)), f'"{NOTE}":', "mod is 0, expected 1 to"),
+    "huge id": (lambda t: _entry(t, NOTE, lambda e: e.update(id=2**70)), f'"{NOTE}":', f"id is {2**70}, expected 1 to"),
+    "mod true": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=True)), f'"{NOTE}":', "mod is true, expected a whole number"),
+    "mod null": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=None)), f'"{NOTE}":', "mod is null, expected a whole number"),
+    "cards a list": (lambda t: _entry(t, NOTE, lambda e: e.update(cards=[1])), f'"{NOTE}":', "cards is a list, expected an object"),
+    "ordinal x": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"x": 5})), f'"{NOTE}":', 'has the ordinal "x"'),
+    "no hash": (lambda t: _entry(t, NOTE, lambda e: e.pop("hash")), f'"{NOTE}":', "has no hash"),
+    "hash not hex": (lambda t: _entry(t, NOTE, lambda e: e.update(hash="zz")), f'"{NOTE}":', 'hash is "zz", expected text'),
+    "unknown key": (lambda t: _entry(t, NOTE, lambda e: e.update(colour=1)), f'"{NOTE}":', "has colour, which a lock entry does not hold"),
+    "schema a list": (lambda t: _entry(t, "concept", lambda e: e.update(schema=[])), '"concept":', 'schema expected {"fields"'),
+    "changelog text": (lambda t: _entry(t, "bones", lambda e: e.update(changelog="v1")), '"bones":', "changelog is text, expected a list"),
+    "bad date": (lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(date="yesterday")), '"bones":', 'date is "yesterday", expected a date'),
+    "format as text": (lambda t: t.replace('"format": 1', '"format": "1"'), '"format":', 'format" is "1"; this cardgen reads format 1'),
+    "format 2": (lambda t: t.replace('"format": 1', '"format": 2'), '"format":', 'format" is 2; this cardgen reads format 1'),
+    "notes a list": (lambda t: re.sub(r'"notes": \{.*?\n \}', '"notes": []', t, flags=re.S), '"notes":', '"notes" is a list'),
+    "not JSON": (lambda t: t.replace(f'"{NOTE}": ', f'"{NOTE}": {{', 1), f'"{NOTE}":', "the lock is not valid JSON"),
+    "a list": (lambda t: "[]", "", "the lock is a list, expected an object"),
+    "empty": (lambda t: "", "", "the lock is not valid JSON"),
+    "duplicate key": (lambda t: t.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1), f'"{NOTE}":', "appears 2 times; keep one of its lines"),
+    "merge markers": (
+        lambda t: t.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace('\n }', "\n=======\n>>>>>>> other\n }", 1),
+        "<<<<<<<", "an unresolved merge conflict",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_a_hand_edited_lock_is_an_error_at_its_line_and_nothing_is_written(name: str, small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    edit, at, says = EDITS[name]
+    path = out / lockfile.NAME
+    text = edit(path.read_text())
+    path.write_text(text)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for command in (["build"], ["build", "--check"], ["diff"]):
+        result = run(*command, "--source", small, "--out", out)
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output
+        line = _line_of(text, at) if at else 1
+        assert f"{path}:{line}" in result.output, result.output
+        assert says in result.output, result.output
+        assert "restore it from version control" in result.output or "keep" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_every_problem_of_a_lock_is_reported_at_once(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    text = _entry(path.read_text(), NOTE, lambda e: e.update(mod="x"))
+    text = _entry(text, "concept", lambda e: e.update(version=2.0))
+    path.write_text(text)
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    for key in ("concept", NOTE):
+        assert f"{path}:{_line_of(text, json.dumps(key) + ':')}: " in result.output
+
+
+def test_the_committed_lock_reads_and_writes_back_byte_for_byte() -> None:
+    path = Path(__file__).resolve().parent.parent / "decks" / lockfile.NAME
+    raw = path.read_bytes()
+    assert lockfile.parse(raw, path).dump() == raw
+
+
+def _merge(ours: str, theirs: str) -> str:
+    """What a maintainer's resolution of the conflict gives: both sides' lines, one each."""
+    def entries(text: str) -> dict[str, dict[str, str]]:
+        data = json.loads(text)
+        return {s: {k: json.dumps(v, sort_keys=True) for k, v in data[s].items()} for s in lockfile.SECTIONS}
+
+    a, b = entries(ours), entries(theirs)
+    merged = {s: {**b[s], **a[s]} for s in lockfile.SECTIONS}
+    body = ",\n".join(
+        f' "{s}": {{\n' + ",\n".join(f"  {json.dumps(k)}: {merged[s][k]}" for k in sorted(merged[s])) + "\n }"
+        for s in lockfile.SECTIONS
+    )
+    return '{\n "format": 1,\n' + body + "\n}\n"
+
+
+def test_two_branches_that_both_add_facts_merge_and_no_learner_loses_a_review(tmp_path: Path) -> None:
+    """Both branches allocate the same ids at the same second; the merged lock keeps each id
+    with one note and gives the other a new one, and a learner of either branch's package
+    keeps every review through the merged build."""
+    (tmp_path / "base").mkdir()
+    base = copy_source(FIXTURES / "small.yaml", tmp_path / "base")
+    out = tmp_path / "base" / "decks"
+    build_at(base, out, T0)
+    text = base.read_text()
+    fact = "\n  - id: {id}\n    pattern: concept\n    topic: basics\n    sources:\n      - document: ms-bone\n        quote: \"{quote}\"\n    prompt: \"{prompt}\"\n    answer: \"{answer}\"\n"
+    sides = {}
+    for side, (quote, prompt, answer) in {
+        "ours": ("The skeleton is our body's major storage bank for calcium", "Our body's major storage bank for calcium?", "The skeleton"),
+        "theirs": ("Being underweight raises the risk of bone loss.", "Being underweight raises the risk of what?", "Bone loss"),
+    }.items():
+        folder = tmp_path / side
+        shutil.copytree(tmp_path / "base", folder)
+        source = folder / "source.yaml"
+        source.write_text(text.rstrip("\n") + "\n" + fact.format(id=f"{side}-fact", quote=quote, prompt=prompt, answer=answer))
+        build_at(source, folder / "decks", T0 + 60)
+        sides[side] = folder
+    ours, theirs = (json.loads((sides[s] / "decks" / lockfile.NAME).read_text()) for s in ("ours", "theirs"))
+    assert ours["notes"]["concept:ours-fact"]["id"] == theirs["notes"]["concept:theirs-fact"]["id"]  # the collision
+
+    learners = {}
+    for side, folder in sides.items():
+        col = open_collection(tmp_path / f"learner-{side}")
+        import_package(col, folder / "decks" / "bones.apkg")
+        learners[side] = (col, review(col, "Test Bones", 40))
+
+    merged = tmp_path / "merged"
+    shutil.copytree(sides["ours"], merged)
+    (merged / "decks" / lockfile.NAME).write_text(
+        _merge((sides["ours"] / "decks" / lockfile.NAME).read_text(), (sides["theirs"] / "decks" / lockfile.NAME).read_text())
+    )
+    (merged / "source.yaml").write_text((sides["ours"] / "source.yaml").read_text() + fact.format(
+        id="theirs-fact", quote="Being underweight raises the risk of bone loss.",
+        prompt="Being underweight raises the risk of what?", answer="Bone loss",
+    ))
+    result = run("build", "--source", merged / "source.yaml", "--out", merged / "decks")
+    assert result.exit_code == 0, result.output
+    assert "concept:theirs-fact" in result.output and "new id" in result.output  # said, not silent
+    lock = json.loads((merged / "decks" / lockfile.NAME).read_text())
+    ids = [e["id"] for e in lock["notes"].values()]
+    cards = [c for e in lock["notes"].values() for c in e["cards"].values()]
+    assert len(ids) == len(set(ids)) and len(cards) == len(set(cards))
+    assert lock["notes"]["concept:ours-fact"] == ours["notes"]["concept:ours-fact"]  # the first key keeps its ids
+
+    for side, (col, reviewed) in learners.items():
+        try:
+            state = {c: (col.get_card(c).ivl, col.get_card(c).reps) for c in reviewed}
+            log = import_package(col, merged / "decks" / "bones.apkg")
+            assert log.new == 1 and log.conflicting == 0, side  # the other branch's fact
+            assert col.db.scalar("select count() - count(distinct guid) from notes") == 0
+            assert {c: (col.get_card(c).ivl, col.get_card(c).reps) for c in reviewed} == state
+        finally:
+            col.close()
+
+
+def test_a_missing_lock_beside_its_packages_is_refused_not_a_first_build(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    (out / lockfile.NAME).unlink()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for command in (["build"], ["build", "--check"], ["diff"]):
+        result = run(*command, "--source", small, "--out", out)
+        assert result.exit_code == 1, result.output
+        assert f"{out / lockfile.NAME} is missing" in result.output and "cardgen build --recover-lock" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_lost_lock_is_rebuilt_from_the_packages_and_a_learner_sees_nothing_change(tmp_path: Path) -> None:
+    """The bundled deck (live, retired and old note types): the recovered lock holds every
+    identity the lost one did, and the build after it changes nothing a learner has."""
+    root = Path(__file__).resolve().parent.parent
+    source = copy_source(root / "source.yaml", tmp_path)
+    out = tmp_path / "decks"
+    shutil.copytree(root / "decks", out)
+    lost = json.loads((out / lockfile.NAME).read_text())
+    (out / lockfile.NAME).unlink()
+    (out / ".cardgen-build.json").unlink(missing_ok=True)
+
+    col = open_collection(tmp_path / "learner")
+    try:
+        import_package(col, out / "bone-health-ms.apkg")
+        held = contents((out / "bone-health-ms.apkg").read_bytes())
+        result = run("build", "--recover-lock", "--source", source, "--out", out)
+        assert result.exit_code == 0, result.output
+        assert f"recovered {len(lost['notes'])} notes, {len(lost['retired'])} retired notes" in result.output
+        assert "unchanged since v2" in result.output
+        assert contents((out / "bone-health-ms.apkg").read_bytes()) == held  # in another order: retired notes are keyed anew
+        found = json.loads((out / lockfile.NAME).read_text())
+        assert found["notes"] == lost["notes"]
+        assert found["decks"] == lost["decks"]
+        assert {k: found["note_types"][k] for k in lost["note_types"]} == lost["note_types"]
+        # v1's note types that only retired notes still use, which the lost lock had dropped
+        assert set(found["note_types"]) - set(lost["note_types"]) == {"exercise", "food_source", "ms_factor", "risk_factor"}
+        by_id = lambda entries: {e["id"]: {k: v for k, v in e.items() if k != "guid"} for e in entries.values()}  # noqa: E731
+        assert by_id(found["retired"]) == by_id(lost["retired"])  # keyed by GUID now: their facts are gone
+        log = import_package(col, out / "bone-health-ms.apkg")
+        assert (log.new, log.updated) == (0, 0)
+    finally:
+        col.close()
+    again = run("build", "--recover-lock", "--source", source, "--out", out)
+    assert again.exit_code == 1 and "only rebuilds a missing lock" in again.output

@@ -1,0 +1,133 @@
+"""The rules of `identity.plan`, one by one, with the clock passed in: what a learner's
+collection sees of each note and note type from one build to the next."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cardgen.errors import CardgenError
+from cardgen.identity import Clock, FutureError, Wanted, plan
+from cardgen.lock import Lock, Note, NoteType, Retired, Schema
+
+T = 1_767_225_600
+HASH_A, HASH_B = "a" * 32, "b" * 32
+
+
+def at(now: int) -> Clock:
+    return Clock(now=now, real=now)
+
+
+def note(key: str, content: str = HASH_A, ords: tuple[int, ...] = (0,)) -> Wanted:
+    return Wanted(key, content, ords)
+
+
+def model(key: str, content: str = HASH_A, new_id: int = 1_735_689_600_001, version: int = 1) -> Wanted:
+    return Wanted(key, content, new_id=new_id, version=version, schema=Schema((1, 2), (3,)))
+
+
+@pytest.fixture(autouse=True)
+def never_sleeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(seconds: float) -> None:
+        raise AssertionError(f"the plan waited {seconds} s for the clock")
+
+    monkeypatch.setattr(time, "sleep", refuse)
+
+
+def test_new_notes_take_unused_ids_below_the_build_time_in_source_order() -> None:
+    p = plan(Lock(), [note("c:a", ords=(0, 1)), note("c:b")], [], at(T))
+    ids = [p.notes["c:a"].id, *p.notes["c:a"].card_ids.values(), p.notes["c:b"].id, *p.notes["c:b"].card_ids.values()]
+    assert ids == sorted(ids) and len(set(ids)) == 5 and ids[-1] == T * 1000 - 1
+    assert {a.mod for a in p.notes.values()} == {T}
+    assert p.status == {"c:a": "added", "c:b": "added"}
+
+
+def test_ids_already_at_the_build_time_are_stepped_around_without_waiting() -> None:
+    """A lock whose ids fill the last 5,000 milliseconds before now (a big build a moment
+    ago): 5,000 more new notes still get ids in the past, none reused."""
+    taken = {f"c:{n}": Note(T * 1000 - 1 - 2 * n, HASH_A, T, {0: T * 1000 - 2 - 2 * n}) for n in range(2500)}
+    wanted = [note(k) for k in taken] + [note(f"c:new{n}") for n in range(2500)]
+    p = plan(Lock(notes=taken), wanted, [], at(T))
+    every = [i for a in p.notes.values() for i in (a.id, *a.card_ids.values())]
+    assert len(every) == len(set(every)) == 10_000
+    assert max(every) < T * 1000
+    assert all(p.notes[k].id == e.id for k, e in taken.items())
+
+
+def test_an_unchanged_note_keeps_id_cards_and_mod_whatever_the_clock() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 500, {0: 6})})
+    p = plan(lock, [note("c:a")], [], at(T))
+    assert (p.notes["c:a"].id, p.notes["c:a"].mod, dict(p.notes["c:a"].card_ids)) == (5, T - 500, {0: 6})
+    assert p.status["c:a"] == "unchanged"
+
+
+def test_a_changed_note_moves_its_mod_to_now_or_one_past_the_last() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 500, {0: 6})})
+    assert plan(lock, [note("c:a", HASH_B)], [], at(T)).notes["c:a"].mod == T
+    again = Lock(notes={"c:a": Note(5, HASH_A, T, {0: 6})})  # changed twice within one second
+    p = plan(again, [note("c:a", HASH_B)], [], at(T))
+    assert (p.notes["c:a"].id, p.notes["c:a"].mod, p.status["c:a"]) == (5, T + 1, "updated")
+
+
+def test_a_card_type_added_to_a_note_gets_a_new_card_and_keeps_the_old_one() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 9, {0: 6})})
+    p = plan(lock, [note("c:a", HASH_B, ords=(0, 1))], [], at(T))
+    assert p.notes["c:a"].card_ids[0] == 6 and p.notes["c:a"].card_ids[1] not in (5, 6)
+    assert plan(lock, [note("c:a", HASH_B, ords=())], [], at(T)).notes["c:a"].card_ids == {}
+
+
+def test_a_retired_note_that_comes_back_takes_up_its_old_ids() -> None:
+    lock = Lock(retired={"c:a": Retired(5, HASH_A, T - 9, {0: 6}, deck="d", retired="2026-01-01", version=2)})
+    p = plan(lock, [note("c:a")], [], at(T))
+    assert (p.notes["c:a"].id, dict(p.notes["c:a"].card_ids), p.status["c:a"]) == (5, {0: 6}, "unchanged")
+
+
+def test_ids_two_entries_share_stay_with_the_first_key_and_are_new_for_the_other() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 9, {0: 6}), "c:b": Note(5, HASH_A, T - 9, {0: 6})})
+    p = plan(lock, [note("c:a"), note("c:b")], [], at(T))
+    assert (p.notes["c:a"].id, p.notes["c:a"].card_ids[0]) == (5, 6)
+    assert p.notes["c:b"].id not in (5, 6) and p.notes["c:b"].card_ids[0] not in (5, 6)
+    assert [(c.key, c.kept_by, c.card) for c in p.reallocated] == [("c:b", "c:a", False), ("c:b", "c:a", True)]
+
+
+def test_note_types_keep_their_id_and_every_one_ever_shipped_stays_in_the_lock() -> None:
+    old = NoteType(1_735_689_600_001, HASH_A, T - 9, 1, Schema((1, 2), (3,)))
+    unused = NoteType(1_735_689_600_002, HASH_A, T - 9, 1, Schema((4,), (5,)))
+    p = plan(Lock(note_types={"concept": old, "cloze": unused}), [], [model("concept", HASH_B)], at(T))
+    assert p.models["concept"].mod == T and p.status["concept"] == "updated"
+    assert p.lock.note_types["cloze"] == unused
+    v2 = plan(Lock(note_types={"concept": old}), [], [model("concept", new_id=77, version=2)], at(T))
+    assert p.lock.note_types["concept"].id == old.id and v2.status["concept"] == "added"
+    assert (v2.lock.note_types["concept"].id, v2.lock.note_types["concept"].version) == (77, 2)
+
+
+def test_a_lock_from_a_clock_that_ran_fast_is_an_error_naming_the_note() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T + 3600, {0: 6}), "c:b": Note(7, HASH_A, T - 9, {0: 8})})
+    with pytest.raises(FutureError, match="'c:a' has mod 1767229200 .* later than this machine's clock"):
+        plan(lock, [note("c:a"), note("c:b")], [], at(T))
+    plan(Lock(notes={"c:a": Note(5, HASH_A, T + 1, {0: 6})}), [note("c:a")], [], at(T))  # a second ahead: see above
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("0", "before 2000"),
+        ("1.5", "not a whole number"),
+        ("-3", "not a whole number"),
+        ("tomorrow", "not a whole number"),
+        (str(T + 86_400), "later than this machine's clock"),
+        ("9" * 40, "later than this machine's clock"),
+    ],
+)
+def test_a_source_date_epoch_that_cannot_be_honoured_is_an_error(value: str, says: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(CardgenError, match=says):
+        Clock(real=T)
+
+
+def test_source_date_epoch_in_the_past_is_the_build_time_and_empty_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T - 60))
+    assert Clock(real=T).now() == T - 60
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", " ")
+    assert Clock(real=T).now() == T
