@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -100,7 +101,7 @@ class _Retiring:
 
 
 def _retire(
-    gone: list[str], guids: Mapping[str, str], source: Source, old_notes: Mapping[str, tuple[str, OldNote]],
+    gone: list[str], guids: Mapping[str, str], namespace: str, source: Source, old_notes: Mapping[str, tuple[str, OldNote]],
     old_models: Mapping[int, dict[str, Any]], current: Mapping[int, genanki.Model], today: str,
 ) -> _Retiring:
     """Each retired note as the last build shipped it, tagged `<root>::retired`, saying so."""
@@ -108,7 +109,7 @@ def _retire(
     decks = {d.id: d for d in source.decks}
     for key in gone:
         pattern, note_key = key.split(":", 1)
-        found = old_notes.get(guids.get(key) or identity.note_guid(pattern, note_key))
+        found = old_notes.get(guids.get(key) or identity.note_guid(pattern, note_key, namespace))
         if found is None or found[0] not in decks:  # no package left to ship it from
             result.unshipped[found[0] if found else ""].append(key)
             continue
@@ -142,13 +143,14 @@ def compile_source(
 ) -> Compiled:
     """Every file the build writes, and what an import of it does, from source, lock and last build."""
     specs = notes_of(source)
+    namespace = lock.namespace or identity.LEGACY
     locked_types = lock.note_types
     used = sorted({s.pattern for s in specs})
     versions = {
         p: source.note_types[p].version if p in source.note_types else locked_types[p].version if p in locked_types else 1
         for p in used
     }
-    models = {p: package.model(PATTERNS[p], versions[p]) for p in used}
+    models = {p: package.model(PATTERNS[p], versions[p], namespace) for p in used}
     schemas = {p: package.schema(m) for p, m in models.items()}
     refused = upgrade.schema_problems(source, locked_types, models, schemas, versions)
     if refused:
@@ -161,7 +163,7 @@ def compile_source(
     for done, spec in enumerate(specs):
         if done % 1000 == 0:
             progress("notes", done, len(specs))
-        made = package.note(models[spec.pattern], spec.fields, spec.tags, identity.note_guid(spec.pattern, spec.key), due[done])
+        made = package.note(models[spec.pattern], spec.fields, spec.tags, identity.note_guid(spec.pattern, spec.key, namespace), due[done])
         ords = package.card_ords(made)
         if not ords:
             line, col = spec.fact.mark
@@ -182,7 +184,7 @@ def compile_source(
     shipping = {k for k, e in lock.retired.items() if e.version is not None and e.version == versions_now.get(e.deck)}
     gone = sorted((set(lock.notes) | shipping) - live)
     guids = {k: e.guid for k, e in (*lock.retired.items(), *lock.notes.items()) if e.guid}
-    retiring = _retire(gone, guids, source, old_notes, old_models, current, today)
+    retiring = _retire(gone, guids, namespace, source, old_notes, old_models, current, today)
     wanted += retiring.wanted
     outs += retiring.outs
 
@@ -229,7 +231,7 @@ def compile_source(
     for key, deck_id in retiring.decks.items():  # the version that retired it, kept after
         if retired[key].version is None:
             retired[key] = dataclasses.replace(retired[key], version=lock_decks[deck_id].version)
-    new_lock = Lock(note_types=plan.lock.note_types, notes=locked_notes, retired=retired, decks=lock_decks)
+    new_lock = Lock(namespace=namespace, note_types=plan.lock.note_types, notes=locked_notes, retired=retired, decks=lock_decks)
     files[lockfile.NAME] = new_lock.dump()
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, lock_decks)
     notices = tuple(
@@ -283,7 +285,7 @@ def _diffs(
         for p in sorted(patterns):
             m = models[p]
             if p in moved:
-                old_name = package.model(PATTERNS[p], locked_types[p].version).name
+                old_name = package.model(PATTERNS[p], locked_types[p].version, lock.namespace or identity.LEGACY).name
                 detail = upgrade.migration_help(old_name, m.name, source.note_types[p].migration)
                 diffs[deck_id].types.append(TypeChange(m.name, "new version", detail))
             elif plan.status[p] == "added":
@@ -388,12 +390,13 @@ def _lock(out: Path, source: Source, recover_lock: bool = False) -> tuple[Lock, 
     if lock is not None:
         if recover_lock:
             raise OutputError(f"{out / lockfile.NAME} is there; --recover-lock only rebuilds a missing lock, so nothing was written")
-        return lock, ""
+        return dataclasses.replace(lock, namespace=_namespace(source, lock.namespace or identity.LEGACY)), ""
     shipped = [f"{out / d.id}.apkg" for d in source.decks if (out / f"{d.id}.apkg").exists()]
     if recover_lock:
         if not shipped:
             raise OutputError(f"{out}/ holds no package of {source.path} to recover the lock from; build without --recover-lock")
-        return recover.recover(source, notes_of(source), out)
+        lock, said = recover.recover(source, notes_of(source), out, source.namespace or identity.LEGACY)
+        return dataclasses.replace(lock, namespace=_namespace(source, lock.namespace)), said
     if shipped:
         raise LockMissing(
             f"{out / lockfile.NAME} is missing, but {', '.join(shipped)} {'is' if len(shipped) == 1 else 'are'} there. "
@@ -401,7 +404,27 @@ def _lock(out: Path, source: Source, recover_lock: bool = False) -> tuple[Lock, 
             f"version count again. Restore it (git checkout -- {out / lockfile.NAME}), or rebuild it from the "
             "packages with: cardgen build --recover-lock; nothing was written"
         )
-    return Lock(), ""
+    return Lock(namespace=_namespace(source, None)), ""
+
+
+def _namespace(source: Source, shipped: str | None) -> str:
+    """The project's namespace: as the lock shipped it, or as the source declares it for a first build."""
+    declared = source.namespace
+    line, column = source.namespace_mark
+    if shipped is not None:
+        if declared is not None and declared != shipped:
+            raise SourceError([Problem(str(source.path), line, column, (
+                f"namespace is '{declared}', but the decks were shipped under '{shipped}'; a new namespace gives every note "
+                f"and note type a new identity, so learners would get duplicates and lose their reviews. Put back: namespace: {shipped}"
+            ))])
+        return shipped
+    suggestion = f"{source.decks[0].id[:30].strip('.-')}-{secrets.token_hex(3)}"
+    if declared is None:
+        raise SourceError([Problem(str(source.path), line, column, (
+            "a first build needs a namespace, this project's identity in learners' collections: two projects with the same "
+            f"one overwrite each other's notes and note types. Add a line, once, and never change it: namespace: {suggestion}"
+        ))])
+    return declared
 
 
 def _unchanged(summary: Mapping[str, Any]) -> Result:

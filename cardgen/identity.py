@@ -51,11 +51,18 @@ def _hash_id(*parts: str) -> int:
     return int.from_bytes(digest[:8], "big") >> 11 or 1
 
 
-def model_id(pattern: str, version: int = 1) -> int:
-    """Version 1 is the published id; a declared new version is a new note type, for good."""
+LEGACY = "cardgen"  # the namespace of every deck shipped before projects declared their own
+
+
+def model_id(pattern: str, version: int = 1, namespace: str = LEGACY) -> int:
+    """A project's note type for a pattern: its own id, so two projects' note types never meet.
+
+    Version 1 is the published id; a declared new version is a new note type, for good.
+    """
+    base = MODEL_IDS[pattern] if namespace == LEGACY else _hash_id("cardgen-model", namespace, pattern)
     if version == 1:
-        return MODEL_IDS[pattern]
-    return _hash_id("cardgen-model", str(MODEL_IDS[pattern]), str(version))
+        return base
+    return _hash_id("cardgen-model", str(base), str(version))
 
 
 def field_id(pattern: str, key: str) -> int:
@@ -71,8 +78,9 @@ def deck_id(name: str) -> int:
     return _hash_id("cardgen-deck", name) | (1 << 40)
 
 
-def note_guid(pattern: str, key: str) -> str:
-    return str(genanki.guid_for("cardgen", pattern, key))
+def note_guid(pattern: str, key: str, namespace: str = LEGACY) -> str:
+    """A note's identity: the project's namespace, the pattern and the fact's key, never text."""
+    return str(genanki.guid_for(namespace, pattern, key))
 
 
 def content_hash(fields: Sequence[str], tags: Sequence[str] = (), where: str = "") -> str:

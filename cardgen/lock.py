@@ -28,6 +28,7 @@ NAME = "cardgen.lock.json"
 FORMAT = 1
 SECTIONS = ("note_types", "notes", "retired", "decks")
 MAX_BYTES = 64 * 1024 * 1024  # a lock of a million notes is about 150 MiB; far past any real deck
+NAMESPACE = r"[a-z0-9][a-z0-9-]{2,39}"  # as the source's `namespace:`
 MAX_ID = 2**53 - 1  # ids and mods stay exact in JavaScript, where Anki's clients read them too
 
 FIX = "restore it from version control (git checkout -- {path}), or mend that line"
@@ -122,6 +123,7 @@ class Collision:
 
 @dataclass(frozen=True)
 class Lock:
+    namespace: str | None = None  # None: a lock from before namespaces, whose decks use the legacy one
     note_types: Mapping[str, NoteType] = field(default_factory=dict)
     notes: Mapping[str, Note] = field(default_factory=dict)
     retired: Mapping[str, Retired] = field(default_factory=dict)
@@ -137,7 +139,8 @@ class Lock:
                 for k in sorted(entries)
             )
             blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
-        return ("{\n" + f' "format": {FORMAT},\n' + ",\n".join(blocks) + "\n}\n").encode()
+        namespace = f' "namespace": {json.dumps(self.namespace)},\n' if self.namespace else ""
+        return ("{\n" + f' "format": {FORMAT},\n' + namespace + ",\n".join(blocks) + "\n}\n").encode()
 
     def collisions(self) -> list[Collision]:
         """Note and card ids held by more than one entry, each after its first holder in key order."""
@@ -258,9 +261,14 @@ class _Checker:
             self.fail(1, "the lock", f'has no "format"; expected "format": {FORMAT}')
         elif type(data["format"]) is not int or data["format"] != FORMAT:
             self.fail(line, '"format"', f"is {json.dumps(data['format'])}; this cardgen reads format {FORMAT} (the number)")
-        for key in sorted(set(data) - {"format", *SECTIONS}):
+        namespace = data.get("namespace")
+        if namespace is not None and not (isinstance(namespace, str) and re.fullmatch(NAMESPACE, namespace)):
+            self.fail(self.lines.of("namespace"), '"namespace"', f"is {json.dumps(namespace)}, expected the source's namespace")
+            namespace = None
+        for key in sorted(set(data) - {"format", "namespace", *SECTIONS}):
             self.fail(self.lines.of(key), f'"{key}"', f"is not part of a lock (it holds {', '.join(SECTIONS)})")
         return Lock(
+            namespace=namespace,
             note_types=self.section(data, "note_types", self.note_type),
             notes=self.section(data, "notes", self.note),
             retired=self.section(data, "retired", self.retired),

@@ -59,15 +59,17 @@ class OldNote:
     subdeck: str
 
 
-def model(pattern: Pattern, version: int = 1) -> genanki.Model:
+def model(pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY) -> genanki.Model:
     """The note type of a pattern, every field and card type with its fixed id.
 
     A declared new version is a note type of its own, with its own id and name, so that
     Anki never has to invent a "Name+" copy; its fields and card types keep their ids.
+    A project's namespace is in the name too: Anki adds "+" to a name another note type has.
     """
+    said = [namespace] * (namespace != identity.LEGACY) + [f"v{version}"] * (version != 1)
     return genanki.Model(
-        model_id=identity.model_id(pattern.key, version),
-        name=pattern.name if version == 1 else f"{pattern.name} (v{version})",
+        model_id=identity.model_id(pattern.key, version, namespace),
+        name=f"{pattern.name} ({', '.join(said)})" if said else pattern.name,
         fields=[{"name": f.name, "id": identity.field_id(pattern.key, f.key)} for f in pattern.fields],
         templates=[
             {"name": t.name, "id": identity.template_id(pattern.key, t.key), "qfmt": t.front, "afmt": t.back}

@@ -54,8 +54,9 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
             "install it with: pip install 'cardgen[preview]'"
         ) from None
     source = read_source(source_path)
-    compiled = compile_source(source, Lock(), Clock())
-    specs = {identity.note_guid(s.pattern, s.key): s for s in notes_of(source)}
+    namespace = source.namespace or identity.LEGACY
+    compiled = compile_source(source, Lock(namespace=namespace), Clock())
+    specs = {identity.note_guid(s.pattern, s.key, namespace): s for s in notes_of(source)}
     findings: dict[str, list[str]] = {}
     for finding in lint(source).findings:
         findings.setdefault(finding.fact or "", []).append(f"{finding.severity}: [{finding.check}] {finding.message}")

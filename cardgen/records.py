@@ -115,6 +115,8 @@ class Source:
     facts: tuple[Fact, ...]
     note_types: Mapping[str, NoteTypeVersion] = field(default_factory=dict)
     skips: tuple[Skip, ...] = ()
+    namespace: str | None = None  # this project's identity in learners' collections
+    namespace_mark: tuple[int, int] = (1, 1)  # where it is declared, or the top of the file
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from cardgen.records import NoteSpec, Source
 MAX_VERSION = 99  # note type versions searched for a package's note type id
 
 
-def _pattern_of(model_id: int) -> tuple[str, int] | None:
+def _pattern_of(model_id: int, namespace: str) -> tuple[str, int] | None:
     for pattern in identity.MODEL_IDS:
         for version in range(1, MAX_VERSION + 1):
-            if identity.model_id(pattern, version) == model_id:
+            if identity.model_id(pattern, version, namespace) == model_id:
                 return pattern, version
     return None
 
@@ -45,9 +45,9 @@ def _history(text: str) -> dict[str, DeckEntry]:
     return {d: DeckEntry(changes[0].version, tuple(reversed(changes))) for d, changes in decks.items() if changes}
 
 
-def recover(source: Source, specs: list[NoteSpec], out: Path) -> tuple[Lock, str]:
+def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) -> tuple[Lock, str]:
     """The lock the packages in `out` were built with, and a line saying what was found."""
-    by_guid = {identity.note_guid(s.pattern, s.key): f"{s.pattern}:{s.key}" for s in specs}
+    by_guid = {identity.note_guid(s.pattern, s.key, namespace): f"{s.pattern}:{s.key}" for s in specs}
     try:
         history = _history((out / upgrade.CHANGELOG_NAME).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
@@ -64,7 +64,7 @@ def recover(source: Source, specs: list[NoteSpec], out: Path) -> tuple[Lock, str
             continue
         except Exception as exc:  # a damaged package cannot be recovered from
             raise OutputError(f"{path}: cannot be read to recover the lock ({exc}); restore it from version control") from None
-        known = _types(held["models"], types)
+        known = _types(held["models"], types, namespace)
         cards: dict[int, dict[int, int]] = {}
         for card_id, note_id, _deck, ordinal, _mod in held["cards"]:
             cards.setdefault(note_id, {})[ordinal] = card_id
@@ -87,7 +87,7 @@ def recover(source: Source, specs: list[NoteSpec], out: Path) -> tuple[Lock, str
                 )
             else:
                 notes[key] = note
-    lock = Lock(note_types=types, notes=notes, retired=retired, decks=decks)
+    lock = Lock(namespace=namespace, note_types=types, notes=notes, retired=retired, decks=decks)
     said = (
         f"recovered {len(notes)} notes, {len(retired)} retired notes and {len(types)} note types from the packages in {out}/"
         + (f", and each deck's versions from {upgrade.CHANGELOG_NAME}" if history else f" ({upgrade.CHANGELOG_NAME} missing: version history starts again)")
@@ -95,11 +95,11 @@ def recover(source: Source, specs: list[NoteSpec], out: Path) -> tuple[Lock, str
     return lock, said
 
 
-def _types(models: dict[int, dict[str, Any]], types: dict[str, NoteType]) -> dict[int, str]:
+def _types(models: dict[int, dict[str, Any]], types: dict[str, NoteType], namespace: str) -> dict[int, str]:
     """File each cardgen note type of a package; the pattern of each model id."""
     known = {}
     for model_id, m in models.items():
-        found = _pattern_of(model_id)
+        found = _pattern_of(model_id, namespace)
         if found is None:
             continue
         pattern, version = found

@@ -180,6 +180,12 @@ def source_schema() -> dict[str, Any]:
         "required": ["format", "documents", "decks", "facts"],
         "additionalProperties": False,
     }
+    result["properties"]["namespace"] = {
+        "type": "string",
+        "pattern": r"^[a-z0-9][a-z0-9-]{2,39}$",
+        "description": "this project's identity in learners' collections, declared once and never changed: "
+        "notes and note types of two projects with different namespaces never overwrite each other",
+    }
     result["properties"]["skip"] = {
         "type": "array",
         "description": "passages of the documents deliberately carded by no fact (cardgen sources)",

@@ -420,7 +420,9 @@ def check(root: Map, path: Path) -> Source:
     note_types = {
         key: NoteTypeVersion(key, value["version"], value["migration"].strip()) for key, value in root.get("note_types", {}).items()
     }
-    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips))
+    namespace = root.get("namespace")
+    mark = places.mark(("namespace",)) if namespace is not None else (1, 1)
+    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark)
 
 
 def read_source(path: Path) -> Source:

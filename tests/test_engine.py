@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cardgen import identity
 from cardgen import package as package_module
 from cardgen.patterns import PATTERNS
 from conftest import ROOT, build, run
@@ -149,13 +150,13 @@ def test_css_template_and_field_renames_reach_a_collection_in_place(
         monkeypatch.setitem(PATTERNS, "concept", renamed)
         result = build(small, out)
         assert "since v1: 0 added, 0 updated, 25 unchanged" in result.output  # the note types changed, no note did
-        assert "note type 'cardgen: concept': restyled (CSS), fields renamed, card types renamed, card templates changed" in result.output
+        assert "note type 'cardgen: concept (test-small)': restyled (CSS), fields renamed, card types renamed, card templates changed" in result.output
 
         log = import_package(col, out / "bones.apkg")
         assert log.conflicting == 0 and log.new == 0
         assert sorted(m["id"] for m in col.models.all()) == types_before
         assert not [m["name"] for m in col.models.all() if m["name"].endswith("+")]
-        concept_type = col.models.get(1_735_689_600_001)
+        concept_type = col.models.get(identity.model_id("concept", 1, "test-small"))
         assert "#123456" in concept_type["css"]
         assert [f["name"] for f in concept_type["flds"]][0] == "Question"
         assert [t["name"] for t in concept_type["tmpls"]] == ["Recall"]
@@ -189,7 +190,7 @@ def test_cloze_cards_read_as_the_sentence_with_its_spaces(small: Path, tmp_path:
     col = open_collection(tmp_path / "anki")
     try:
         import_package(col, out / "bones.apkg")
-        (note_id,) = col.find_notes('"note:cardgen: cloze" osteoporosis')
+        (note_id,) = col.find_notes('"note:cardgen: cloze (test-small)" osteoporosis')
         first, second = sorted(col.get_note(note_id).cards(), key=lambda c: c.ord)
         assert "Osteoporosis is a [...], with reduction in bone mass." in visible_text(first.question())
         assert "Osteoporosis is a thinning of the bones, with reduction in [...]." in visible_text(second.question())

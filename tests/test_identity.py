@@ -11,7 +11,7 @@ import pytest
 from cardgen import identity, package
 from cardgen.lock import NAME as LOCK_NAME
 from cardgen.patterns import PATTERNS
-from conftest import T0, build_at, build
+from conftest import FIXTURES, T0, build, build_at, copy_source
 
 
 def lock_of(out: Path) -> dict:
@@ -56,7 +56,7 @@ def test_guid_comes_from_pattern_and_fact_id_not_text(small: Path, tmp_path: Pat
     assert [n[:3] for n in before] == [n[:3] for n in after]  # guid, note id, note type
     changed = [(b, a) for b, a in zip(before, after) if b != a]
     assert len(changed) == 1
-    assert changed[0][0][0] == identity.note_guid("concept", "bones-protect")
+    assert changed[0][0][0] == identity.note_guid("concept", "bones-protect", "test-small")
 
 
 def test_mods_move_only_with_content_strictly_forward_and_never_to_the_future(small: Path, tmp_path: Path) -> None:
@@ -107,3 +107,35 @@ def test_a_damaged_lock_is_refused_not_replaced(small: Path, tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "cardgen.lock.json:1:3: the lock is not valid JSON" in result.output and "restore it from version control" in result.output
     assert (out / LOCK_NAME).read_text() == "{ not json"
+
+
+def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_notes(tmp_path: Path) -> None:
+    """Two sources with the same fact ids and patterns but their own namespaces, built in the
+    same second (so their fresh note and card ids are the same numbers), in one collection."""
+    from engine import import_package, open_collection
+
+    sources = {}
+    for name, namespace in (("one", "test-small"), ("two", "other-project")):
+        (tmp_path / name).mkdir()
+        source = copy_source(FIXTURES / "small.yaml", tmp_path / name)
+        text = source.read_text().replace("namespace: test-small", f"namespace: {namespace}")
+        source.write_text(text.replace('name: "Test Bones"', f'name: "Test Bones {name}"').replace("Our vital organs", f"Our vital organs ({name})"))
+        build_at(source, tmp_path / name / "decks", T0)
+        sources[name] = source
+    col = open_collection(tmp_path / "anki")
+    try:
+        first = import_package(col, tmp_path / "one" / "decks" / "bones.apkg")
+        before = {n: col.get_note(n).fields for n in col.find_notes("")}
+        types_one = {m["id"] for m in col.models.all()}
+        second = import_package(col, tmp_path / "two" / "decks" / "bones.apkg")
+        assert (second.new, second.updated, second.duplicate, second.conflicting) == (first.new, 0, 0, 0)
+        assert col.note_count() == 2 * first.new
+        assert {n: col.get_note(n).fields for n in before} == before  # the first project's notes untouched
+        types = {m["id"]: m["name"] for m in col.models.all()}
+        ours = types.keys() - types_one
+        assert len(ours) == len(types_one & {identity.model_id(p, 1, "test-small") for p in PATTERNS}) > 0
+        assert not [name for name in types.values() if name.endswith("+")]
+        per_note = col.db.scalar("select count() from cards") / col.note_count()
+        assert col.db.scalar("select count(distinct nid) from cards") == col.note_count() and per_note >= 1
+    finally:
+        col.close()

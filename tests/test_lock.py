@@ -124,7 +124,7 @@ def _merge(ours: str, theirs: str) -> str:
         f' "{s}": {{\n' + ",\n".join(f"  {json.dumps(k)}: {merged[s][k]}" for k in sorted(merged[s])) + "\n }"
         for s in lockfile.SECTIONS
     )
-    return '{\n "format": 1,\n' + body + "\n}\n"
+    return '{\n "format": 1,\n "namespace": ' + json.dumps(json.loads(ours)["namespace"]) + ",\n" + body + "\n}\n"
 
 
 def test_two_branches_that_both_add_facts_merge_and_no_learner_loses_a_review(tmp_path: Path) -> None:

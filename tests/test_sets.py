@@ -44,7 +44,7 @@ def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small:
     try:
         import_package(col, out / "bones.apkg")
         assert render_problems(col) == []
-        cards = {visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer()) for c in col.find_cards('"note:cardgen: foods"')}
+        cards = {visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer()) for c in col.find_cards('"note:cardgen: foods (test-small)"')}
         calcium = cards["Foods for bone Name two foods rich in Calcium."]
         assert "Any two of: Milk, Yogurt, Cheese, Sardines, Tofu, Kale, Cooked Spinach" in calcium
         assert "Foods for bone Name two foods rich in Copper." in cards
@@ -54,7 +54,7 @@ def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small:
                            ("Cashews", "Cheese", "Milk", "Sardines", "Sesame Seeds", "Tofu", "Yogurt")]
         assert cards["Foods for bone Tofu: rich in which bone nutrient?"].split("? ", 1)[1].startswith("Calcium Milk, Yogurt")
         assert not any("[…]" in q or "[...]" in q for q in cards)
-        exercises = [visible_text(col.get_card(c).question()) for c in col.find_cards('"note:cardgen: exercises"')]
+        exercises = [visible_text(col.get_card(c).question()) for c in col.find_cards('"note:cardgen: exercises (test-small)"')]
         assert sorted(exercises) == [
             "Exercise for bone Name two examples of High-impact weight-bearing exercise.",
             "Exercise for bone dancing: an example of which kind of exercise?",

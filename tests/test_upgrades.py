@@ -162,9 +162,9 @@ def test_a_maintainers_year(small: Path, learner: Learner, monkeypatch: pytest.M
     # May: the cards are restyled.
     monkeypatch.setattr(package_module, "CSS", package_module.CSS + "\n.prompt { letter-spacing: 0.01em; }\n")
     step = learner.update(small)
-    assert [(t.name, t.kind) for t in step.types][:1] == [("cardgen: cloze", "in place")]
+    assert [(t.name, t.kind) for t in step.types][:1] == [("cardgen: cloze (test-small)", "in place")]
     assert all("restyled (CSS)" in t.detail for t in step.types)
-    assert "letter-spacing" in col.models.by_name("cardgen: concept")["css"]
+    assert "letter-spacing" in col.models.by_name("cardgen: concept (test-small)")["css"]
 
     # June: a field is renamed; its id stays, so the rename reaches the learner in place.
     concept = PATTERNS["concept"]
@@ -175,7 +175,7 @@ def test_a_maintainers_year(small: Path, learner: Learner, monkeypatch: pytest.M
     monkeypatch.setitem(PATTERNS, "concept", renamed)
     step = learner.update(small)
     assert [t.detail for t in step.types] == ["fields renamed, card templates changed; updated in place, reviews kept"]
-    assert [f["name"] for f in col.models.by_name("cardgen: concept")["flds"]][:2] == ["Prompt", "Reply"]
+    assert [f["name"] for f in col.models.by_name("cardgen: concept (test-small)")["flds"]][:2] == ["Prompt", "Reply"]
     learner.study(5)
 
     # July: a field is added. Undeclared, the build is refused and nothing is written.
@@ -191,13 +191,13 @@ def test_a_maintainers_year(small: Path, learner: Learner, monkeypatch: pytest.M
     edit(small, "facts:\n", 'note_types:\n  concept: {version: 2, migration: "a Hint field"}\nfacts:\n')
     step = learner.update(small)
     assert sorted(step.conflicting) == ["concept:bones-anchor", "concept:bones-protect"]
-    assert [(t.name, t.kind) for t in step.types] == [("cardgen: concept (v2)", "new version")]
+    assert [(t.name, t.kind) for t in step.types] == [("cardgen: concept (test-small, v2)", "new version")]
     assert "Change Note Type" in step.types[0].detail
-    assert col.models.by_name("cardgen: concept (v2)") is not None
-    assert "cardgen: concept (v2): a new version of 'cardgen: concept': a Hint field" in (learner.out / "CHANGELOG.md").read_text()
+    assert col.models.by_name("cardgen: concept (test-small, v2)") is not None
+    assert "cardgen: concept (test-small, v2): a new version of 'cardgen: concept (test-small)': a Hint field" in (learner.out / "CHANGELOG.md").read_text()
 
     # The learner follows the migration note: change the note type, import with "Always".
-    old_type, new_type = col.models.by_name("cardgen: concept"), col.models.by_name("cardgen: concept (v2)")
+    old_type, new_type = col.models.by_name("cardgen: concept (test-small)"), col.models.by_name("cardgen: concept (test-small, v2)")
     request = col.models.change_notetype_info(old_notetype_id=old_type["id"], new_notetype_id=new_type["id"]).input
     request.note_ids.extend(col.models.nids(old_type["id"]))
     col.models.change_notetype_of_notes(request)
