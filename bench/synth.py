@@ -32,6 +32,7 @@ def source(facts: int, seed: int = 1) -> str:
     sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
     lines = [
         "format: 2",
+        "namespace: bench-synth",
         "documents:",
         "  doc:",
         '    title: "A synthetic document"',
