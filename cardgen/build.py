@@ -124,7 +124,8 @@ def _retire(
             fields = upgrade.retired_fields([f["name"] for f in m.fields], old.fields, today, root)
             tags = tuple(sorted({*old.tags, root}))
         made = package.note(m, fields, tags, old.guid)
-        result.wanted.append(Wanted(key, identity.content_hash(fields, tags, old.subdeck), package.card_ords(made)))
+        legacy = identity.content_hash(fields, tags, old.subdeck)
+        result.wanted.append(Wanted(key, identity.content_hash(fields, tags), package.card_ords(made), also=(legacy,)))
         result.outs.append((deck_id, NoteOut(made, old.subdeck, Assigned(0, 0))))
         result.decks[key] = deck_id
     return result
@@ -169,7 +170,8 @@ def compile_source(
             line, col = spec.fact.mark
             problems.append(Problem(str(source.path), line, col, f"fact '{spec.fact.id}' would make a note with no card; fill in its text"))
         key = f"{spec.pattern}:{spec.key}"
-        wanted.append(Wanted(key, identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck), ords))
+        legacy = identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck)
+        wanted.append(Wanted(key, identity.content_hash(spec.fields, spec.tags), ords, also=(legacy,)))
         outs.append((spec.fact.topic.deck, NoteOut(made, spec.fact.topic.subdeck, Assigned(0, 0))))
     if problems:
         raise SourceError(problems)
@@ -268,12 +270,14 @@ def _diffs(
                 d.retired.append(want.key)
             continue
         deck_types[deck_id].add(pattern)
+        last = old_by_guid.get(note.guid)
+        if last is not None and last.subdeck and last.subdeck != note.subdeck:
+            d.regrouped[(last.subdeck, note.subdeck)] = d.regrouped.get((last.subdeck, note.subdeck), 0) + 1
         if pattern in moved and status != "added":  # the learner's note is on the old note type
             d.conflicting.append(want.key)
         elif status == "added":
             d.added.append(want.key)
         elif status == "updated":
-            last = old_by_guid.get(note.guid)
             names = [f["name"] for f in models[pattern].fields]
             d.updated.append(NoteChange(want.key, upgrade.field_changes(names, last.fields, note.fields) if last else ()))
         else:

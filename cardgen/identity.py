@@ -84,8 +84,11 @@ def note_guid(pattern: str, key: str, namespace: str = LEGACY) -> str:
 
 
 def content_hash(fields: Sequence[str], tags: Sequence[str] = (), where: str = "") -> str:
-    """What the lock compares to decide a mod moves: a note's fields, tags and subdeck.
+    """What the lock compares to decide a mod moves: a note's fields and tags.
 
+    Not its subdeck: Anki never moves a learner's cards on import, so a renamed deck or topic
+    must not touch the note (its mod would overwrite the learner's own edits for nothing).
+    Locks written before this kept the subdeck in `where`; that hash still counts as unchanged.
     Field text never holds \x1f (validation refuses it), so the joined form is unambiguous.
     """
     data = "\x1f".join(fields) + "\x1e" + " ".join(tags) + "\x1e" + where
@@ -147,6 +150,7 @@ class Wanted:
     key: str  # the lock key: `<pattern>:<note key>`, or the pattern for a note type
     hash: str
     ords: tuple[int, ...] = ()  # the card ordinals genanki generates for the note
+    also: tuple[str, ...] = ()  # hashes an older cardgen wrote for the same content
     new_id: int | None = None  # a note type's id; notes get fresh ones
     version: int = 1  # a note type's
     schema: Schema = Schema((), ())  # a note type's
@@ -230,7 +234,7 @@ def plan(lock: Lock, notes: list[Wanted], models: list[Wanted], clock: Clock) ->
     for w in notes:
         note_id, cards = kept[w.key]
         old = locked.get(w.key)
-        mod, status[w.key] = _mod(old, w.hash, now)
+        mod, status[w.key] = _mod(old, w, now)
         note_id = next(fresh) if note_id is None else note_id
         for ordinal in sorted(w.ords):
             if ordinal not in cards:
@@ -245,17 +249,17 @@ def plan(lock: Lock, notes: list[Wanted], models: list[Wanted], clock: Clock) ->
         old_type = lock.note_types.get(w.key)
         if old_type is not None and old_type.id != w.new_id:
             old_type = None  # a note type's new version is a new note type
-        mod, status[w.key] = _mod(old_type, w.hash, now)
+        mod, status[w.key] = _mod(old_type, w, now)
         assigned[w.key] = Assigned(w.new_id, mod)
         types[w.key] = NoteType(w.new_id, w.hash, mod, w.version, w.schema)
     model_assigned = {w.key: assigned.pop(w.key) for w in models}
     return Plan(assigned, model_assigned, Lock(note_types=types, notes=entries), status, collisions)
 
 
-def _mod(old: Note | NoteType | None, content: str, now: int) -> tuple[int, str]:
+def _mod(old: Note | NoteType | None, wanted: Wanted, now: int) -> tuple[int, str]:
     """The mod an entry ships with: now when new, kept when unchanged, else strictly past the old."""
     if old is None:
         return now, "added"
-    if old.hash == content:
+    if old.hash == wanted.hash or old.hash in wanted.also:
         return old.mod, "unchanged"
     return max(now, old.mod + 1), "updated"

@@ -77,7 +77,7 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
             guid_field = ""
             if key is None:  # its fact is gone from the source: keyed by GUID, to be retired
                 key, guid_field = f"{known.get(model_id, 'unknown')}:{guid}", guid
-            note = Note(note_id, identity.content_hash(fields, tag_list, held["note_decks"].get(note_id, "")), mod, cards.get(note_id, {}), guid_field)
+            note = Note(note_id, identity.content_hash(fields, tag_list), mod, cards.get(note_id, {}), guid_field)
             if root in tag_list:
                 when = re.search(r"Retired on (\d{4}-\d{2}-\d{2})", flds)
                 retired[key] = Retired(

@@ -67,10 +67,13 @@ class DeckDiff:
     retired_unshipped: list[str] = field(default_factory=list)  # no previous package to ship them from
     conflicting: list[str] = field(default_factory=list)  # notes of a note type in a new version
     types: list[TypeChange] = field(default_factory=list)
+    regrouped: dict[tuple[str, str], int] = field(default_factory=dict)  # (old subdeck, new) -> notes
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.retired or self.retired_unshipped or self.conflicting or self.types)
+        return bool(
+            self.added or self.updated or self.retired or self.retired_unshipped or self.conflicting or self.types or self.regrouped
+        )
 
     def predicted(self) -> dict[str, int]:
         """The counts of Anki's import log, under the default import options."""
@@ -239,6 +242,11 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
             )
         for t in d.types:
             lines.append(f"    note type '{t.name}': {t.detail}")
+        for (old, new), count in sorted(d.regrouped.items()):
+            lines.append(
+                f"    {count} note{'s' * (count != 1)} now in '{new}', were in '{old}': learners who have them keep those cards "
+                f"in '{old}' (Anki never moves cards on import), and new learners get them in '{new}'; no note is updated for it"
+            )
         if not long:
             continue
         lines += [f"    + {key}" for key in d.added]

@@ -267,3 +267,27 @@ def test_a_note_type_no_fact_uses_keeps_its_schema_for_when_one_comes_back(
     assert refused.exit_code == 1
     assert "changed schema (1 field added)" in refused.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_renaming_a_deck_or_topic_touches_no_note_and_keeps_learners_edits(small: Path, learner: Learner) -> None:
+    """A rename changes what new learners see; a learner's own edit survives it, and the
+    diff says that their cards stay where they are."""
+    learner.update(small)
+    learner.study(10)
+    col = learner.col
+    (note_id,) = col.find_notes('"Prompt:Bone health: what do bones protect?"')
+    mine = col.get_note(note_id)
+    mine["Answer"] = "Our vital organs (my own words)"
+    time.sleep(1.1)  # the learner's edit is stamped after the build's mod, as in real use
+    col.update_note(mine)
+    decks_before = {c: col.get_card(c).did for c in col.find_cards("")}
+
+    edit(small, 'name: "Test Bones"', 'name: "Test Bones Renamed"')
+    edit(small, 'name: "Basics"', 'name: "Basics of bone"')
+    shown = run("diff", "--source", small, "--out", learner.out)
+    assert "learners who have them keep those cards in 'Test Bones::Basics' (Anki never moves cards on import)" in shown.output
+    step = learner.update(small)
+    assert (step.updated, step.added) == ([], [])
+    assert step.regrouped == {("Test Bones::Basics", "Test Bones Renamed::Basics of bone"): 14, ("Test Bones::Foods", "Test Bones Renamed::Foods"): 11}
+    assert col.get_note(note_id)["Answer"] == "Our vital organs (my own words)"
+    assert {c: col.get_card(c).did for c in decks_before} == decks_before
