@@ -26,6 +26,7 @@ from cardgen.package import NoteOut, OldNote
 from cardgen.patterns import PATTERNS
 from cardgen.records import Fact, NoteSpec, Source
 from cardgen.upgrade import DeckDiff, NoteChange, TypeChange
+from cardgen.load import read_bytes
 from cardgen.validate import read_source
 
 
@@ -465,16 +466,13 @@ def build(
     of what a build does).
     """
     tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p)), sort_keys=True) for p in PATTERNS.values()]))
-    try:
-        source_bytes: bytes | None = source_path.read_bytes()
-    except OSError:  # read_source below says what is wrong with it
-        source_bytes = None
-    known = stamp.up_to_date(source_bytes, out, tool_id) if source_bytes is not None and cached and not recover_lock else None
+    source_bytes = read_bytes(source_path)  # once: what is checked is what is built
+    known = stamp.up_to_date(source_bytes, out, tool_id) if cached and not recover_lock else None
     if known is not None:
         _remove_stale_temps(out, known["files"])
         return _unchanged(known["summary"])
     with _no_gc():
-        source = read_source(source_path)
+        source = read_source(source_path, source_bytes)
         lock, said = _lock(out, source, recover_lock)
         compiled = compile_source(source, lock, clock or Clock(), _read_previous(out, source), progress)
     r = compiled.result
@@ -490,12 +488,11 @@ def build(
             for d in r.decks
         ],
     }
-    if source_bytes is not None:
-        try:  # a cache: failing to write it costs the next build time, nothing else
-            inputs = [doc.file for doc in source.documents.values() if doc.file is not None]
-            _write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)})
-        except (OutputError, OSError):
-            pass
+    try:  # a cache: failing to write it costs the next build time, nothing else
+        inputs = [doc.file for doc in source.documents.values() if doc.file is not None]
+        _write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)})
+    except (OutputError, OSError):
+        pass
     return dataclasses.replace(r, written=tuple(written))
 
 

@@ -5,6 +5,7 @@ Exit codes: 0 ok; 1 invalid data, a stale check or a failed build; 2 usage.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,27 @@ OUT = click.option(
 )
 
 
+# Control characters (C0 but tab and newline, DEL, C1) and bidirectional overrides: a
+# hostile source could clear the terminal or print a fake "ok" through an error message.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Text as a terminal should show it: every control character written out, none obeyed."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def echo(text: str = "") -> None:
+    click.echo(safe(text))
+
+
+class Failure(click.ClickException):
+    """Exit 1 with a message, its control characters shown, not obeyed."""
+
+    def format_message(self) -> str:
+        return safe(self.message)
+
+
 def _read(source: Path) -> Source:
     """The source as records, or exit 1 with every problem in it."""
     from cardgen.validate import read_source
@@ -38,12 +60,12 @@ def _read(source: Path) -> Source:
         raise _fail(error) from None
 
 
-def _fail(error: CardgenError, writes: bool = False) -> click.ClickException:
+def _fail(error: CardgenError, writes: bool = False) -> Failure:
     if isinstance(error, SourceError):
         count = len(error.problems)
         tail = "; nothing was written" if writes else ""
-        return click.ClickException(f"{error}\n{count} problem{'s' * (count != 1)} found{tail}")
-    return click.ClickException(str(error))
+        return Failure(f"{error}\n{count} problem{'s' * (count != 1)} found{tail}")
+    return Failure(str(error))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,18 +146,18 @@ def build(source: Path, out: Path, check: bool, recover_lock: bool, quiet: bool)
     )
     if check:
         if result.stale:
-            raise click.ClickException(
+            raise Failure(
                 "stale: " + "\n       ".join(result.stale)
                 + f"\nsee what changed with 'cardgen diff --source {source} --out {out}', then run "
                 f"'cardgen build --source {source} --out {out}' and commit {out}/"
             )
-        click.echo(f"{summary}\n{out}/ is up to date with {source}")
+        echo(f"{summary}\n{out}/ is up to date with {source}")
         return
     if result.up_to_date:
-        click.echo(f"{summary}\n{out}/ is up to date: source, lock and decks are as the last build left them")
+        echo(f"{summary}\n{out}/ is up to date: source, lock and decks are as the last build left them")
         return
     written = ", ".join(result.written) if result.written else "nothing changed"
-    click.echo(f"{summary}\nwrote to {out}/: {written}")
+    echo(f"{summary}\nwrote to {out}/: {written}")
 
 
 @cli.command()
@@ -160,7 +182,7 @@ def diff(source: Path, out: Path) -> None:
         result = run(source, out)
     except CardgenError as error:
         raise _fail(error) from None
-    click.echo("".join(f"note: {n}\n" for n in result.notices) + report(result.decks, long=True))
+    echo("".join(f"note: {n}\n" for n in result.notices) + report(result.decks, long=True))
 
 
 @cli.command()
@@ -190,14 +212,14 @@ def lint(source: Path, strict: bool, fmt: str) -> None:
     if fmt == "json":
         findings = [f.__dict__ for f in report.findings]
         accepted = [f.__dict__ for f in report.accepted]
-        click.echo(json.dumps({"cards": report.cards, "findings": findings, "accepted": accepted}, indent=2))
+        echo(json.dumps({"cards": report.cards, "findings": findings, "accepted": accepted}, indent=2))
     else:
         for severity in ("error", "warning"):  # errors first, each group under its heading
             group = [f for f in report.findings if f.severity == severity]
             if group:
-                click.echo(f"{severity}s:")
-                click.echo("\n".join(str(f) for f in group))
-        click.echo(
+                echo(f"{severity}s:")
+                echo("\n".join(str(f) for f in group))
+        echo(
             f"{report.cards} cards: {report.errors} error{'s' * (report.errors != 1)}, "
             f"{report.warnings} warning{'s' * (report.warnings != 1)}, {len(report.accepted)} accepted"
         )
@@ -233,23 +255,23 @@ def sources(source: Path, fmt: str, summary: bool) -> None:
     except CardgenError as error:
         raise _fail(error) from None
     if fmt == "json":
-        click.echo(json.dumps(as_json(coverages), indent=2, ensure_ascii=False))
+        echo(json.dumps(as_json(coverages), indent=2, ensure_ascii=False))
     else:
         mark = {"quoted": "quoted", "skipped": "skipped", "unaccounted": "MISSING", "no words": "-"}
         for c in coverages:
-            click.echo(f"{c.document.key}: {c.document.title} ({c.document.file})")
+            echo(f"{c.document.key}: {c.document.title} ({c.document.file})")
             for a in c.accounts:
                 if summary and a.status != "unaccounted":
                     continue
                 why = ", ".join(a.facts) if a.facts else "; ".join(a.skips)
-                click.echo(f"  {a.sentence.line:>4}  {mark[a.status]:<7}  {a.sentence.text}" + (f"  [{why}]" if why else ""))
-            click.echo()
+                echo(f"  {a.sentence.line:>4}  {mark[a.status]:<7}  {a.sentence.text}" + (f"  [{why}]" if why else ""))
+            echo()
         rows = [[c.document.key, c.total, c.count("quoted"), c.count("skipped"), c.count("unaccounted")] for c in coverages]
-        click.echo(format_table(["document", "sentences", "quoted", "skipped", "unaccounted"], rows))
+        echo(format_table(["document", "sentences", "quoted", "skipped", "unaccounted"], rows))
         for c in coverages:
             reasons = ", ".join(f"{reason} {n}" for reason, n in c.reasons().items())
             if reasons:
-                click.echo(f"skipped in {c.document.key}: {reasons}")
+                echo(f"skipped in {c.document.key}: {reasons}")
     problems = []
     missing = sum(c.count("unaccounted") for c in coverages)
     if missing:
@@ -264,7 +286,7 @@ def sources(source: Path, fmt: str, summary: bool) -> None:
                 "sentences that facts quote; remove it"
             )
     if problems:
-        raise click.ClickException("\n".join(problems))
+        raise Failure("\n".join(problems))
 
 
 @cli.command()
@@ -286,13 +308,13 @@ def stats(source: Path) -> None:
     rows = table(cards)
     body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
     totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
-    click.echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))
-    click.echo()
+    echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))
+    echo()
     docs = facts_per_document(parsed)
-    click.echo(format_table(["document", "title", "facts"], [list(d) for d in docs]))
+    echo(format_table(["document", "title", "facts"], [list(d) for d in docs]))
     long = long_fronts(cards)
-    click.echo()
-    click.echo(
+    echo()
+    echo(
         f"fronts over {FRONT_CHARS} characters: {long} of {len(cards)} cards ({long / max(len(cards), 1):.1%}); "
         f"the card-quality guide allows at most {FRONT_SHARE:.0%}"
     )
@@ -325,7 +347,7 @@ def preview(source: Path, out: Path, open_: bool) -> None:
         page = write_gallery(cards, out)
     except CardgenError as error:
         raise _fail(error, writes=True) from None
-    click.echo(f"{len(cards)} cards: {page}")
+    echo(f"{len(cards)} cards: {page}")
     if open_:
         click.launch(str(page.resolve()))
 
@@ -346,7 +368,7 @@ def schema() -> None:
 
     from cardgen.schema import source_schema
 
-    click.echo(json.dumps(source_schema(), indent=2))
+    echo(json.dumps(source_schema(), indent=2))
 
 
 @cli.command()
@@ -360,4 +382,4 @@ def validate(source: Path) -> None:
       cardgen validate --source drafts/new-facts.yaml
     """
     parsed = _read(source)
-    click.echo(f"{source}: ok: {len(parsed.facts)} facts in {len(parsed.decks)} deck{'s' * (len(parsed.decks) != 1)}")
+    echo(f"{source}: ok: {len(parsed.facts)} facts in {len(parsed.decks)} deck{'s' * (len(parsed.decks) != 1)}")

@@ -9,6 +9,7 @@ composer runs.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -80,20 +81,36 @@ def _position(text: str, index: int) -> Mark:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or a SourceError that says why it cannot be read as UTF-8 YAML."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, read once and at most MAX_BYTES of them: a device that never ends
+    (/dev/zero) or a huge file is refused without reading it whole, and a pipe (<(cat f))
+    is read only once, so what is checked is what is built."""
     name = str(path)
     if path.is_dir():
         raise SourceError([Problem(name, 1, 1, "is a directory; give the path of a .yaml file")])
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise SourceError([Problem(name, 1, 1, f"is {size} bytes; a source may hold at most {MAX_BYTES}")])
-        data = path.read_bytes()
+            raise SourceError([Problem(name, 1, 1, f"is {size:,} bytes; a source may hold at most {MAX_BYTES:,}")])
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise SourceError([Problem(name, 1, 1, "no such file; check the path or pass --source")]) from None
     except OSError as exc:
         raise SourceError([Problem(name, 1, 1, f"cannot be read ({exc.strerror}); check its permissions")]) from None
+    if len(data) > MAX_BYTES:
+        raise SourceError([Problem(name, 1, 1, f"holds more than {MAX_BYTES:,} bytes; a source may hold at most {MAX_BYTES:,}")])
+    return data
+
+
+def read_text(path: Path, data: bytes | None = None) -> str:
+    """The file's text in NFC, or a SourceError that says why it cannot be read as UTF-8 YAML.
+
+    NFC, because the same word saved decomposed (NFD) by another editor must be the same
+    id and the same text, not a new note beside the learner's reviewed one."""
+    name = str(path)
+    if data is None:
+        data = read_bytes(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -103,7 +120,7 @@ def read_text(path: Path) -> str:
         ) from None
     if not text.strip():
         raise SourceError([Problem(name, 1, 1, "the file is empty; a source needs 'format', 'documents', 'decks' and 'facts'")])
-    return text
+    return unicodedata.normalize("NFC", text)
 
 
 def _scan(name: str, text: str) -> list[Problem]:
@@ -211,10 +228,11 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
     return yaml.SafeLoader("").construct_object(node)  # int, bool, null or float: no code runs
 
 
-def load(path: Path) -> Map:
-    """Parse `path` into a Map, or raise SourceError listing every problem found."""
+def load(path: Path, data: bytes | None = None) -> Map:
+    """Parse `path` (or `data`, its bytes already read) into a Map, or raise SourceError
+    listing every problem found."""
     name = str(path)
-    text = read_text(path)
+    text = read_text(path, data)
     problems = _scan(name, text)
     if CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully
         raise SourceError(problems)

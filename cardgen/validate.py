@@ -425,6 +425,7 @@ def check(root: Map, path: Path) -> Source:
     return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark)
 
 
-def read_source(path: Path) -> Source:
-    """Load and check `path`: the one entry point from a file to records."""
-    return check(load(path), path)
+def read_source(path: Path, data: bytes | None = None) -> Source:
+    """Load and check `path` (whose bytes may be read already): the one entry point from a
+    file to records."""
+    return check(load(path, data), path)

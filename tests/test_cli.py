@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -61,3 +63,15 @@ def test_readme_opens_with_the_two_commands() -> None:
 def test_group_help_lists_exit_codes() -> None:
     result = run("--help")
     assert "Exit codes: 0 ok, 1 invalid data or failed build, 2 usage error." in click.unstyle(result.output)
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "lint", "sources", "stats"])
+def test_a_hostile_source_cannot_drive_the_terminal(command: str, tmp_path: Path) -> None:
+    """Escape sequences in a key (clear the screen, print a fake "ok"), C1 controls and a
+    bidirectional override are shown written out, never sent to the terminal as they are."""
+    source = tmp_path / "source.yaml"
+    source.write_text('format: 2\n"evil\\e[2J\\e[Hok \\x9b31m \\u202egnp.exe": 1\n', encoding="utf-8")
+    result = run(command, "--source", source)
+    assert result.exit_code == 1
+    assert not re.search(r"[\x1b\x9b\u202e]", result.output), repr(result.output)
+    assert "evil\\u001b[2J\\u001b[Hok \\u009b31m \\u202egnp.exe" in result.output

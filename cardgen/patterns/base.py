@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Literal, Protocol, Sequence
 
@@ -154,8 +156,15 @@ def common(fact: Fact) -> tuple[str, str]:
 
 
 def slug(value: str) -> str:
-    """A tag- and id-safe form of a name: 'Vitamin B12' -> 'vitamin-b12'."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "x"
+    """A tag- and id-safe form of a name: 'Vitamin B12' -> 'vitamin-b12'.
+
+    A name with no a-z or 0-9 at all (another script: '菠菜', 'шпинат') gets one from its
+    letters' digest, so two such names are two ids, not one 'x' listed twice."""
+    ascii_form = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    if ascii_form:
+        return ascii_form
+    letters = unicodedata.normalize("NFC", value).casefold().strip()
+    return "u-" + hashlib.sha256(letters.encode()).hexdigest()[:10] if letters else "x"
 
 
 def tags(fact: Fact, pattern: str, *subjects: str) -> tuple[str, ...]:
