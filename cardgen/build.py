@@ -127,7 +127,7 @@ def _retire(
         made = package.note(m, fields, tags, old.guid)
         legacy = identity.content_hash(fields, tags, old.subdeck)
         result.wanted.append(Wanted(key, identity.content_hash(fields, tags), package.card_ords(made), also=(legacy,)))
-        result.outs.append((deck_id, NoteOut(made, old.subdeck, Assigned(0, 0))))
+        result.outs.append((deck_id, NoteOut(made, f"{decks[deck_id].name}::{upgrade.RETIRED_SUBDECK}", Assigned(0, 0))))
         result.decks[key] = deck_id
     return result
 

@@ -22,6 +22,10 @@ from cardgen.records import Deck, Source
 from cardgen.render import visible
 
 CHANGELOG_NAME = "CHANGELOG.md"
+# Where a retired note's cards go in the package: a new learner meets them after every
+# live card (subdecks are studied in name order, and "R" follows any numbered topic) and
+# can delete them in one step. A learner who has the note keeps its cards where they are.
+RETIRED_SUBDECK = "Retired (safe to delete)"
 RECENT = 3  # changelog entries shown in a deck's description
 
 
@@ -200,7 +204,9 @@ def description(deck: Deck, history: Sequence[Change], has_retired: bool) -> str
         parts.append(
             "Retired notes: facts removed from this deck stay in your collection, tagged "
             f"<code>{html.escape(deck.tag)}::retired</code> and marked on the back. To delete them: Browse, search "
-            f"<code>tag:{html.escape(deck.tag)}::retired</code>, select all, Notes &gt; Delete."
+            f"<code>tag:{html.escape(deck.tag)}::retired</code>, select all, Notes &gt; Delete. New to this deck? They "
+            f"come last, in the subdeck {html.escape(RETIRED_SUBDECK)}: delete that subdeck. Import every version in "
+            "turn: a version you skip cannot mark the notes it retired."
         )
     return "<br><br>".join(parts)
 
