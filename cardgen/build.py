@@ -141,9 +141,13 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 def compile_source(
     source: Source, lock: Lock, clock: Clock, previous: Mapping[str, bytes] | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = _quiet, leave_out: frozenset[str] = frozenset(),
 ) -> Compiled:
-    """Every file the build writes, and what an import of it does, from source, lock and last build."""
+    """Every file the build writes, and what an import of it does, from source, lock and last build.
+
+    A retired note ships in the version that retires it, however often that version is
+    rebuilt; `leave_out` holds those of an older version when this build makes a new one.
+    """
     specs = notes_of(source)
     namespace = lock.namespace or identity.LEGACY
     locked_types = lock.note_types
@@ -184,7 +188,7 @@ def compile_source(
     # A retired note ships in the deck version that retires it, however often that version is
     # rebuilt; the next version leaves it out, and only the lock remembers it.
     versions_now = {d: e.version for d, e in lock.decks.items()}
-    shipping = {k for k, e in lock.retired.items() if e.version is not None and e.version == versions_now.get(e.deck)}
+    shipping = {k for k, e in lock.retired.items() if e.version is not None and e.version == versions_now.get(e.deck)} - leave_out
     gone = sorted((set(lock.notes) | shipping) - live)
     guids = {k: e.guid for k, e in (*lock.retired.items(), *lock.notes.items()) if e.guid}
     retiring = _retire(gone, guids, namespace, source, old_notes, old_models, current, today)
@@ -242,6 +246,10 @@ def compile_source(
         f"allocated it); '{c.key}' gets a new id. Learners keep their notes and reviews: Anki matches notes by GUID"
         for c in plan.reallocated
     )
+    bumped = {d.deck for d in diffs.values() if d.version_to > d.version_from}
+    older = frozenset(k for k in shipping if lock.retired[k].deck in bumped)
+    if older:  # a new version: notes the last one retired are not shipped again (they never change the diff)
+        return compile_source(source, lock, clock, previous, progress, leave_out=leave_out | older)
     return Compiled(files, Result(tuple(diffs[d.id] for d in source.decks), len(models), notices=notices))
 
 

@@ -15,13 +15,14 @@ from typing import Iterator, Sequence
 import pytest
 from anki.collection import Collection
 
+from cardgen import identity
 from cardgen import package as package_module
 from cardgen.build import diff
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import Field
 from cardgen.records import Fact, NoteSpec
 from cardgen.upgrade import DeckDiff
-from conftest import build, run
+from conftest import T0, build, build_at, run
 from engine import import_package, open_collection, review, visible_text
 
 NEW_FACTS = """
@@ -291,3 +292,26 @@ def test_renaming_a_deck_or_topic_touches_no_note_and_keeps_learners_edits(small
     assert step.regrouped == {("Test Bones::Basics", "Test Bones Renamed::Basics of bone"): 14, ("Test Bones::Foods", "Test Bones Renamed::Foods"): 11}
     assert col.get_note(note_id)["Answer"] == "Our vital organs (my own words)"
     assert {c: col.get_card(c).did for c in decks_before} == decks_before
+
+
+def test_a_retired_note_ships_in_the_version_that_retires_it_and_a_rebuild_is_the_same_bytes(small: Path, tmp_path: Path) -> None:
+    """v2 retires a fact and ships it tagged; v3 (another change) leaves it out; rebuilding
+    each version from its own lock gives the same package, so `build --check` holds."""
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    text = small.read_text()
+    start, end = text.index("  - id: age\n"), text.index("  - id: ms-glucocorticoids\n")
+    small.write_text(text[:start] + text[end:])
+    build_at(small, out, T0 + 10)
+    guid = identity.note_guid("risk_factor", "age", "test-small")
+    v2 = (out / "bones.apkg").read_bytes()
+    assert guid in {n[0] for n in package_module.contents(v2)["notes"]}
+    build_at(small, out, T0 + 20)  # v2 again, from v2's lock
+    assert (out / "bones.apkg").read_bytes() == v2
+
+    edit(small, "Our vital organs", "Our vital organs!")
+    build_at(small, out, T0 + 30)
+    v3 = (out / "bones.apkg").read_bytes()
+    assert guid not in {n[0] for n in package_module.contents(v3)["notes"]}
+    build_at(small, out, T0 + 40)  # v3 again, from v3's lock
+    assert (out / "bones.apkg").read_bytes() == v3
