@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,41 @@ def test_problems_in_a_deck_do_not_hide_the_problems_of_facts(small: Path) -> No
                   "no [[deletion]]", "'answer' of fact 'bones-protect' is empty"):
         assert words in result.output, words
     assert "4 problems found" in result.output
+
+
+def test_the_same_word_saved_decomposed_keeps_its_note(small: Path, tmp_path: Path) -> None:
+    """NFC and NFD spell "dancé" with different code points; a learner's note must not care."""
+    nfc, nfd = "danc\u00e9", "dance\u0301"
+    small.write_text(small.read_text().replace("examples: [hiking, dancing,", f"examples: [hiking, {nfc},"), encoding="utf-8")
+    out = tmp_path / "decks"
+    build(small, out)
+    small.write_text(small.read_text(encoding="utf-8").replace(nfc, nfd), encoding="utf-8")
+    assert nfd in small.read_text(encoding="utf-8")
+    shown = run("diff", "--source", small, "--out", out)
+    assert shown.exit_code == 0 and shown.output.count("unchanged since v1") == 2, shown.output  # both decks
+
+
+def test_list_members_in_other_scripts_are_each_their_own(small: Path) -> None:
+    small.write_text(small.read_text().replace("examples: [hiking, dancing,", "examples: [hiking, 菠菜, шпинат, Σπανάκι,"), encoding="utf-8")
+    result = run("validate", "--source", small)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_source_that_never_ends_is_refused_without_reading_it_all() -> None:
+    result = run("validate", "--source", "/dev/zero")
+    assert result.exit_code == 1 and "holds more than 67,108,864 bytes" in result.output
+
+
+def test_a_source_from_a_pipe_is_read_once_and_built(small: Path, tmp_path: Path) -> None:
+    """`cardgen build --source <(cat source.yaml)`: a pipe can be read only once."""
+    fifo = small.parent / "piped.yaml"
+    os.mkfifo(fifo)
+    data = small.read_bytes()
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+    writer.start()
+    try:
+        result = run("build", "--source", fifo, "--out", tmp_path / "decks")
+    finally:
+        writer.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "decks" / "bones.apkg").exists()
