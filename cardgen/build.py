@@ -321,7 +321,7 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
             continue
         if name.endswith(".apkg"):
             try:
-                same = package.contents(existing) == package.contents(data)
+                same = package.holdings(existing) == package.holdings(data)
             except Exception:  # a package we cannot even open is simply stale
                 same = False
         else:
@@ -332,11 +332,26 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
 
 
 def _remove_stale_temps(out: Path, names: Iterable[str]) -> None:
-    """Temp files a build killed mid-write left beside the files it was writing."""
+    """Temp files a build killed mid-write left beside the files it was writing (files only:
+    a directory that happens to have such a name is not ours)."""
     prefixes = tuple(f".{name}." for name in names)
     for stale in out.glob(".*.tmp"):
-        if stale.name.startswith(prefixes):
+        if stale.name.startswith(prefixes) and stale.is_file() and not stale.is_symlink():
             stale.unlink(missing_ok=True)
+
+
+def check_out(out: Path, source_path: Path) -> None:
+    """Refuse an out directory where a build would overwrite the project's own files."""
+    if out.is_symlink() and not out.exists():
+        raise OutputError(f"--out {out} is a symbolic link to {os.readlink(out)}, which does not exist; create that folder or point --out elsewhere")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} is a file, not a folder; point --out at a folder for the decks")
+    home = source_path.resolve().parent
+    if out.resolve() == home or out.resolve() in home.parents:
+        raise OutputError(
+            f"--out {out} is the folder that holds {source_path.name} (or one above it): a build writes CHANGELOG.md and "
+            "packages there and would overwrite the project's own files; use a folder of its own, e.g. --out decks"
+        )
 
 
 def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
@@ -474,6 +489,8 @@ def build(
     of what a build does).
     """
     tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p)), sort_keys=True) for p in PATTERNS.values()]))
+    if not check:
+        check_out(out, source_path)
     source_bytes = read_bytes(source_path)  # once: what is checked is what is built
     known = stamp.up_to_date(source_bytes, out, tool_id) if cached and not recover_lock else None
     if known is not None:

@@ -23,9 +23,15 @@ SOURCE = click.option(
     "--source", "-s", type=click.Path(path_type=Path), default=Path("source.yaml"), show_default=True,
     help="The knowledge base to read.",
 )
+def _folder(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    if not value.strip():
+        raise click.BadParameter("is empty; name the folder for the decks, e.g. --out decks")
+    return Path(value)
+
+
 OUT = click.option(
-    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("decks"), show_default=True,
-    help="Where the .apkg packages and the lock file go.",
+    "--out", "-o", type=click.Path(file_okay=False), default="decks", show_default=True, callback=_folder,
+    help="Where the .apkg packages and the lock file go (a folder of their own).",
 )
 
 

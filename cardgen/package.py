@@ -175,10 +175,56 @@ def _zip(entries: Mapping[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+MAX_ENTRY = 512 * 1024 * 1024  # far above any collection cardgen writes, far below a zip bomb's
+
+
+class PackageTooLarge(ValueError):
+    """A package entry that would inflate past MAX_ENTRY."""
+
+
+def _entry(archive: zipfile.ZipFile, name: str) -> bytes:
+    """One entry of a package, never inflated past MAX_ENTRY, whatever its header claims."""
+    info = archive.getinfo(name)
+    if info.file_size > MAX_ENTRY:
+        raise PackageTooLarge(f"its entry {name!r} would inflate to {info.file_size:,} bytes")
+    with archive.open(info) as handle:
+        data = handle.read(MAX_ENTRY + 1)
+    if len(data) > MAX_ENTRY:
+        raise PackageTooLarge(f"its entry {name!r} inflates past {MAX_ENTRY:,} bytes")
+    return data
+
+
+def holdings(data: bytes) -> dict[str, Any]:
+    """Everything a package holds: every zip entry, every row of every table, the JSON of
+    note types, decks and options parsed. Two packages that would differ in any way in a
+    learner's collection (a media file, a LaTeX preamble, a card's position) differ here."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = {name: _entry(archive, name) for name in sorted(archive.namelist())}
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(entries.pop("collection.anki2", b""))
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        rows = {table: sorted(map(list, conn.execute(f'SELECT * FROM "{table}"')), key=repr) for table in tables}
+    finally:
+        conn.close()
+    for row in rows.get("col", []):
+        row[:] = [_json(value) for value in row]
+    return {"entries": entries, "tables": rows}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
 def contents(data: bytes) -> dict[str, Any]:
     """What a package holds, in a form that compares equal across machines and SQLite builds."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        collection = archive.read("collection.anki2")
+        collection = _entry(archive, "collection.anki2")
     conn = sqlite3.connect(":memory:")
     try:
         conn.deserialize(collection)

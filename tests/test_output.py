@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import build, run
 
 
@@ -83,3 +85,29 @@ def test_no_progress_bar_when_piped(tmp_path: Path) -> None:
     )
     assert done.stderr == ""
     assert "wrote to" in done.stdout
+
+
+@pytest.mark.parametrize("out", ["", ".", "..", "{project}"])
+def test_a_build_never_writes_into_the_project_folder(out: str, small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out .` once overwrote the project's own CHANGELOG.md."""
+    project = small.parent
+    monkeypatch.chdir(project)
+    (project / "CHANGELOG.md").write_text("the project's own changelog\n")
+    before = sorted(p.name for p in project.iterdir())
+    result = run("build", "--source", small, "--out", out.format(project=project) if out else out)
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output
+    assert "--out" in result.output
+    assert (project / "CHANGELOG.md").read_text() == "the project's own changelog\n"
+    assert sorted(p.name for p in project.iterdir()) == before
+
+
+def test_a_dangling_link_or_a_folder_named_like_a_temp_file_gets_a_clear_answer(small: Path, tmp_path: Path) -> None:
+    link = tmp_path / "gone"
+    link.symlink_to(tmp_path / "nowhere")
+    result = run("build", "--source", small, "--out", link)
+    assert result.exit_code == 1 and "does not exist; create that folder" in result.output
+    out = tmp_path / "decks"
+    (out / ".bones.apkg.x1y2.tmp").mkdir(parents=True)
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / ".bones.apkg.x1y2.tmp").is_dir()
