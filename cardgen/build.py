@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import genanki
 
-from cardgen import identity, package, recover, stamp, upgrade
+from cardgen import atomic, identity, package, recover, stamp, upgrade
 from cardgen import lock as lockfile
 from cardgen.errors import OutputError, Problem, SourceError
 from cardgen.identity import Assigned, Clock, Wanted
@@ -331,15 +331,6 @@ def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
     return stale
 
 
-def _remove_stale_temps(out: Path, names: Iterable[str]) -> None:
-    """Temp files a build killed mid-write left beside the files it was writing (files only:
-    a directory that happens to have such a name is not ours)."""
-    prefixes = tuple(f".{name}." for name in names)
-    for stale in out.glob(".*.tmp"):
-        if stale.name.startswith(prefixes) and stale.is_file() and not stale.is_symlink():
-            stale.unlink(missing_ok=True)
-
-
 def check_out(out: Path, source_path: Path) -> None:
     """Refuse an out directory where a build would overwrite the project's own files."""
     if out.is_symlink() and not out.exists():
@@ -352,49 +343,6 @@ def check_out(out: Path, source_path: Path) -> None:
             f"--out {out} is the folder that holds {source_path.name} (or one above it): a build writes CHANGELOG.md and "
             "packages there and would overwrite the project's own files; use a folder of its own, e.g. --out decks"
         )
-
-
-def _write_all(out: Path, files: dict[str, bytes]) -> list[str]:
-    """Write each changed file atomically: a temp file beside it, fsync, then rename.
-
-    All temp files are complete before the first rename, so a failure (a full disk, a
-    read-only directory) leaves every previous file as it was; the lock is renamed last.
-    """
-    changed = {}
-    for name, data in files.items():
-        try:
-            if (out / name).read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        changed[name] = data
-    temps: dict[str, str] = {}
-    target = out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temps(out, files)
-        for name, data in changed.items():
-            target = out / name
-            fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            temps[name] = temp
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temp, 0o644)
-        for name in sorted(temps, key=lambda n: n == lockfile.NAME):
-            target = out / name
-            os.replace(temps[name], target)
-            del temps[name]
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({exc.strerror}); the previous decks are unchanged") from None
-    finally:
-        for temp in temps.values():
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-    return sorted(changed)
 
 
 def _read_previous(out: Path, source: Source) -> dict[str, bytes]:
@@ -492,37 +440,38 @@ def build(
     if not check:
         check_out(out, source_path)
     source_bytes = read_bytes(source_path)  # once: what is checked is what is built
-    known = stamp.up_to_date(source_bytes, out, tool_id) if cached and not recover_lock else None
-    if known is not None:
-        _remove_stale_temps(out, known["files"])
-        return _unchanged(known["summary"])
-    with _no_gc():
-        source = read_source(source_path, source_bytes)
-        lock, said = _lock(out, source, recover_lock)
-        compiled = compile_source(source, lock, clock or Clock(), _read_previous(out, source), progress)
-    r = compiled.result
-    if said:
-        r = dataclasses.replace(r, notices=(said, *r.notices))
-    if check:
-        return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
-    written = _write_all(out, compiled.files)
-    summary = {
-        "note_types": r.note_types,
-        "decks": [
-            {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards}
-            for d in r.decks
-        ],
-    }
-    try:  # a cache: failing to write it costs the next build time, nothing else
-        inputs = [doc.file for doc in source.documents.values() if doc.file is not None]
-        _write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)})
-    except (OutputError, OSError):
-        pass
+    with atomic.exclusive(out, shared=check):
+        known = stamp.up_to_date(source_bytes, out, tool_id) if cached and not recover_lock else None
+        if known is not None:
+            if not check:
+                atomic.remove_stale_temps(out, known["files"])
+            return _unchanged(known["summary"])
+        with _no_gc():
+            source = read_source(source_path, source_bytes)
+            lock, said = _lock(out, source, recover_lock)
+            compiled = compile_source(source, lock, clock or Clock(), _read_previous(out, source), progress)
+        r = compiled.result
+        if said:
+            r = dataclasses.replace(r, notices=(said, *r.notices))
+        if check:
+            return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
+        written = atomic.write_all(out, compiled.files, last=lockfile.NAME)
+        summary = {
+            "note_types": r.note_types,
+            "decks": [
+                {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards}
+                for d in r.decks
+            ],
+        }
+        try:  # a cache: failing to write it costs the next build time, nothing else
+            atomic.write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, source.inputs)})
+        except (OutputError, OSError):
+            pass
     return dataclasses.replace(r, written=tuple(written))
 
 
 def diff(source_path: Path, out: Path, *, clock: Clock | None = None) -> Result:
     """What a build would change, without writing anything."""
-    with _no_gc():
+    with _no_gc(), atomic.exclusive(out, shared=True):
         source = read_source(source_path)
         return compile_source(source, _lock(out, source)[0], clock or Clock(), _read_previous(out, source)).result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Text:
     key: str
     path: Path
     lines: tuple[str, ...]
+    digest: str = ""  # sha256 of the bytes read: what a build's cache records it checked against
     _found: dict[str, Found | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -92,7 +94,7 @@ class Text:
             ) from None
         if not text.strip():
             raise DocumentError(f"{path} is empty; a document needs its text")
-        return cls(key, path, tuple(text.splitlines()))
+        return cls(key, path, tuple(text.splitlines()), hashlib.sha256(data).hexdigest())
 
     @cached_property
     def paragraphs(self) -> tuple[tuple[int, str], ...]:

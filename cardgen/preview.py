@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cardgen import identity
+from cardgen import atomic, identity
 from cardgen.build import compile_source, notes_of
 from cardgen.errors import CardgenError, OutputError
 from cardgen.identity import Clock
@@ -102,18 +102,5 @@ def write_gallery(cards: list[PreviewCard], out: Path) -> Path:
     data = json.dumps([asdict(c) for c in cards], ensure_ascii=False).replace("</", "<\\/")
     page = GALLERY.read_text(encoding="utf-8").replace(PLACEHOLDER, data)
     target = out / "index.html"
-    temp: Path | None = None
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out, prefix=".index.html.", suffix=".tmp", delete=False) as handle:
-            temp = Path(handle.name)
-            handle.write(page)
-        temp.chmod(0o644)
-        temp.replace(target)
-        temp = None
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
-    finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
+    atomic.write_all(out, {"index.html": page.encode("utf-8")})
     return target

@@ -117,6 +117,7 @@ class Source:
     skips: tuple[Skip, ...] = ()
     namespace: str | None = None  # this project's identity in learners' collections
     namespace_mark: tuple[int, int] = (1, 1)  # where it is declared, or the top of the file
+    inputs: Mapping[Path, str] = field(default_factory=dict)  # each document file -> sha256 of the bytes checked
 
 
 @dataclass(frozen=True)

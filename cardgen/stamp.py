@@ -37,13 +37,14 @@ def tool(note_types: str) -> str:
     return f"{__version__}+{code.hexdigest()[:16]}+{note_types[:16]}"
 
 
-def record(source: bytes, files: Mapping[str, bytes], summary: Any, tool_id: str, inputs: Iterable[Path] = ()) -> bytes:
-    """The cache file's content for a build that read `source` (and the documents it cites,
-    `inputs`: quotes are checked against them) and wrote `files`."""
+def record(source: bytes, files: Mapping[str, bytes], summary: Any, tool_id: str, inputs: Mapping[Path, str] | None = None) -> bytes:
+    """The cache file's content for a build that read `source` and wrote `files`; `inputs`
+    are the digests of the documents it cites (quotes are checked against them) as the build
+    read them, so a document saved during the build is not taken for what was built."""
     stamp = {
         "summary": summary,
         "files": {name: _digest(data) for name, data in sorted(files.items())},
-        "inputs": {str(path.resolve()): _digest(path.read_bytes()) for path in sorted(set(inputs))},
+        "inputs": {str(path.resolve()): digest for path, digest in sorted((inputs or {}).items())},
         "source": _digest(source),
         "tool": tool_id,
     }

@@ -422,7 +422,8 @@ def check(root: Map, path: Path) -> Source:
     }
     namespace = root.get("namespace")
     mark = places.mark(("namespace",)) if namespace is not None else (1, 1)
-    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark)
+    inputs = {text.path: text.digest for text in builder.texts.values() if text is not None}
+    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs)
 
 
 def read_source(path: Path, data: bytes | None = None) -> Source:

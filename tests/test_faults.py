@@ -19,7 +19,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, build, copy_source, run
+from conftest import FIXTURES, ROOT, T0, build, build_at, copy_source, run
 from engine import import_package, open_collection, render_problems
 
 
@@ -87,38 +87,156 @@ def test_a_full_disk_keeps_the_previous_decks_and_leaves_no_temp_file(small: Pat
     assert_importable(out, tmp_path / "anki")
 
 
-def test_a_build_killed_mid_write_leaves_whole_files_and_the_next_build_cleans_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the killed builds and the reference agree on mods
-    source = copy_source(ROOT / "source.yaml", tmp_path)
+class _Faulty:
+    """The os module as cardgen.atomic sees it, failing (or killing the process) at one step.
+
+    Steps are the calls that touch the disk: fsync, chmod, link and replace, in order.
+    """
+
+    STEPS = ("fsync", "chmod", "link", "replace")
+
+    def __init__(self, at: int | None, kill: bool = False) -> None:
+        self.at, self.kill, self.count = at, kill, 0
+
+    def __getattr__(self, name: str) -> object:
+        real = getattr(os, name)
+        if name not in self.STEPS:
+            return real
+
+        def step(*args: object) -> object:
+            self.count += 1
+            if self.count == self.at:
+                if self.kill:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                raise OSError(28, "No space left on device")
+            return real(*args)
+
+        return step
+
+
+def _versions(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes], dict[str, bytes]]:
+    """A source built once (old) and the files an edit of it builds (new)."""
+    source = copy_source(FIXTURES / "small.yaml", tmp_path)
     out = tmp_path / "decks"
-    build(source, out)
+    build_at(source, out, T0)
+    (out / ".cardgen-build.json").unlink()
     old = files(out)
-    assert old
-    edited = re.sub(r'(\n    answer: "[^"]*)"', r'\1 (edited)"', source.read_text(), count=1)
-    assert edited != source.read_text()
-    source.write_text(edited)
+    source.write_text(source.read_text().replace("Our vital organs", "Our vital organs (edited)"))
     shutil.copytree(out, tmp_path / "new")
-    build(source, tmp_path / "new")
-    new = files(tmp_path / "new")
-    assert new != old
-    command = [sys.executable, "-m", "cardgen", "build", "--source", str(source), "--out", str(out)]
-    # A sweep across the whole run, dense where the files are written (near its end).
-    for delay in (0.05, 0.1, *(0.16 + 0.012 * i for i in range(16)), 0.6):
+    build_at(source, tmp_path / "new", T0 + 60)
+    (tmp_path / "new" / ".cardgen-build.json").unlink()
+    return source, out, old, files(tmp_path / "new")
+
+
+def test_a_failure_at_any_write_step_leaves_every_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All or nothing: a failure after some files were renamed puts them back."""
+    from cardgen import atomic
+    from cardgen.build import build as build_decks
+    from cardgen.errors import OutputError
+    from cardgen.identity import Clock
+
+    source, out, old, new = _versions(tmp_path)
+    counter = _Faulty(None)
+    monkeypatch.setattr(atomic, "os", counter)
+    build_decks(source, tmp_path / "new", clock=Clock(now=T0 + 60, real=T0 + 60), cached=False)  # nothing to write there
+    shutil.copytree(out, tmp_path / "count")
+    build_decks(source, tmp_path / "count", clock=Clock(now=T0 + 60, real=T0 + 60), cached=False)
+    steps = counter.count
+    assert steps >= 3 * 4  # three changed files (two packages and the lock), the cache too
+    for at in range(1, steps + 1):
         shutil.rmtree(out)
         out.mkdir()
         for name, data in old.items():
             (out / name).write_bytes(data)
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        monkeypatch.setattr(atomic, "os", _Faulty(at))
+        try:
+            build_decks(source, out, clock=Clock(now=T0 + 60, real=T0 + 60), cached=False)
+            failed = ""
+        except OutputError as error:
+            failed = str(error)
+        written = files(out)
+        written.pop(".cardgen-build.json", None)
+        if failed:  # the decks failed: all of them as they were, and the message says so
+            assert written == old, f"a failure at step {at} of {steps} left a mix"
+            assert "the previous decks are unchanged" in failed
+        else:  # only the cache failed, after the decks: a cache costs time, nothing else
+            assert written == new
+        assert not [p for p in out.iterdir() if p.name.endswith(".tmp")], f"a temp file after step {at}"
+
+
+def test_a_build_killed_at_any_write_step_leaves_whole_files_and_the_next_build_finishes(tmp_path: Path) -> None:
+    """SIGKILL runs no clean-up: each file is whole (old or new), and the next build
+    removes what the killed one left and completes the job."""
+    source, out, old, new = _versions(tmp_path)
+    script = (
+        "import sys; from cardgen import atomic, identity; sys.path.insert(0, {tests!r}); from test_faults import _Faulty;"
+        "atomic.os = _Faulty({at}, kill=True); from cardgen.build import build;"
+        "build(__import__('pathlib').Path({source!r}), __import__('pathlib').Path({out!r}),"
+        " clock=identity.Clock(now={now}, real={now}), cached=False)"
+    )
+    for at in range(1, 13):
+        shutil.rmtree(out)
+        out.mkdir()
+        for name, data in old.items():
+            (out / name).write_bytes(data)
+        code = script.format(tests=str(ROOT / "tests"), at=at, source=str(source), out=str(out), now=T0 + 60)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT)
+        assert done.returncode == -signal.SIGKILL, (at, done.stderr.decode()[-500:])
         for name in old:
-            assert (out / name).read_bytes() in (old[name], new[name]), f"{name} is torn after a kill at {delay}s"
-        assert_importable(out, tmp_path / f"anki-{delay}")
-    # Whatever a kill left behind, as a kill between open and rename leaves it:
-    (out / ".bone-health-ms.apkg.k1lled.tmp").write_bytes(new["bone-health-ms.apkg"][:100])
-    (out / ".cardgen.lock.json.k1lled.tmp").write_bytes(b"{")
-    build(source, out)
-    assert files(out) == new, "the next build completes the job and removes the killed build's temp files"
+            assert (out / name).read_bytes() in (old[name], new[name]), f"{name} is torn after a kill at step {at}"
+        assert_importable(out, tmp_path / f"anki-{at}")
+        build_at(source, out, T0 + 60)
+        written = files(out)
+        written.pop(".cardgen-build.json")
+        assert written == new, f"the build after a kill at step {at} did not finish the job"
+
+
+def test_a_second_build_into_the_same_folder_is_told_to_wait(small: Path, tmp_path: Path) -> None:
+    """The first build holds the out folder (flock on the folder itself); a second one is
+    refused before it reads anything, and `--check` does not read a half-written folder."""
+    import fcntl
+
+    out = tmp_path / "decks"
+    build(small, out)
+    before = files(out)
+    small.write_text(small.read_text().replace("Our vital organs", "Our vital organs!"))
+    holder = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        for command in (["build"], ["build", "--check"], ["diff"]):
+            result = run(*command, "--source", small, "--out", out)
+            assert result.exit_code == 1 and "another cardgen build is writing here" in result.output, result.output
+    finally:
+        os.close(holder)
+    assert files(out) == before
+    assert run("build", "--source", small, "--out", out).exit_code == 0
+
+
+def test_check_leaves_another_builds_temp_files_alone(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build(small, out)
+    busy = out / ".bones.apkg.w0rking.tmp"
+    busy.write_bytes(b"another build's half-written package")
+    assert run("build", "--check", "--source", small, "--out", out).exit_code == 0
+    assert busy.exists()
+
+
+def test_a_file_saved_during_a_build_is_built_again_next_time(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build reads the source and each document once, and its cache records what it
+    read; an edit saved meanwhile is not mistaken for what was built."""
+    import cardgen.build as build_module
+
+    real = build_module.read_source
+    document = small.parent / "sources" / "ms-bone.txt"
+    for saved in (small, document):
+        def save_meanwhile(path: Path, data: bytes | None = None, saved: Path = saved) -> object:
+            parsed = real(path, data)
+            saved.write_text(saved.read_text() + "\n# saved meanwhile\n")
+            return parsed
+
+        out = tmp_path / f"decks-{saved.name}"
+        monkeypatch.setattr(build_module, "read_source", save_meanwhile)
+        assert run("build", "--source", small, "--out", out).exit_code == 0
+        monkeypatch.setattr(build_module, "read_source", real)
+        again = run("build", "--source", small, "--out", out)
+        assert again.exit_code == 0 and "is up to date" not in again.output, (saved, again.output)
