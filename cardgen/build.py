@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-import tempfile
-from collections import defaultdict
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import dataclasses
 import gc
 import json
+import os
+import secrets
+from collections import defaultdict
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
 
 import genanki
 
@@ -21,12 +19,12 @@ from cardgen import atomic, identity, package, recover, stamp, upgrade
 from cardgen import lock as lockfile
 from cardgen.errors import OutputError, Problem, SourceError
 from cardgen.identity import Assigned, Clock, Wanted
+from cardgen.load import read_bytes
 from cardgen.lock import DeckEntry, Lock, Retired
 from cardgen.package import NoteOut, OldNote
 from cardgen.patterns import PATTERNS
 from cardgen.records import Fact, NoteSpec, Source
 from cardgen.upgrade import DeckDiff, NoteChange, TypeChange
-from cardgen.load import read_bytes
 from cardgen.validate import read_source
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from cardgen import atomic, identity
 from cardgen.build import compile_source, notes_of
-from cardgen.errors import CardgenError, OutputError
+from cardgen.errors import CardgenError
 from cardgen.identity import Clock
-from cardgen.lock import Lock
 from cardgen.lint import lint
+from cardgen.lock import Lock
 from cardgen.patterns import PATTERNS
 from cardgen.render import visible
 from cardgen.validate import read_source

@@ -22,6 +22,7 @@ from cardgen.load import CONTROL_CHARS, INVISIBLE, Map, Seq, load
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import slug
 from cardgen.records import Citation, Deck, Document, Fact, Item, Mark, NoteTypeVersion, Skip, Source, Topic
+
 if TYPE_CHECKING:
     import jsonschema
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import ROOT, run
 
 from cardgen import __version__
 from cardgen.cli import cli
-from conftest import ROOT, run
 
 COMMANDS = sorted(cli.commands)  # type: ignore[attr-defined]
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, build, run
+from engine import import_package, open_collection, render_problems, review, visible_text
 
 from cardgen import identity
 from cardgen import package as package_module
 from cardgen.patterns import PATTERNS
-from conftest import ROOT, build, run
-from engine import import_package, open_collection, render_problems, review, visible_text
 
 
 def replace_text(path: Path, old: str, new: str) -> None:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cardgen.evidence import Text, normalise
 from conftest import FIXTURES, ROOT, build, run
 from engine import import_package, open_collection, review, visible_text
+
+from cardgen.evidence import Text, normalise
 
 MS_BONE = ROOT / "sources" / "ms-bone.txt"
 

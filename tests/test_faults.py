@@ -8,17 +8,14 @@ not allow it, those two tests say so and skip.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from conftest import FIXTURES, ROOT, T0, build, build_at, copy_source, run
 from engine import import_package, open_collection, render_problems
 

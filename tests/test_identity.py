@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, T0, build, build_at, copy_source
 
 from cardgen import identity, package
 from cardgen.lock import NAME as LOCK_NAME
 from cardgen.patterns import PATTERNS
-from conftest import FIXTURES, T0, build, build_at, copy_source
 
 
 def lock_of(out: Path) -> dict:

@@ -8,17 +8,17 @@ imported.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Iterator
 
 import pytest
 from anki.collection import Collection
+from conftest import ROOT
+from engine import import_package, open_collection, visible_text
 
 from cardgen.build import notes_of
 from cardgen.patterns import PATTERNS
 from cardgen.validate import read_source
-from conftest import ROOT
-from engine import import_package, open_collection, visible_text
 
 MS_ARTICLE = ROOT / "sources" / "ms-bone.txt"
 B12_ARTICLE = ROOT / "sources" / "b12.txt"

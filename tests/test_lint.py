@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES, ROOT, copy_source, documents_beside, run
 
 from cardgen.lint import Card, _per_card, _uncited, cards_of, citation_pattern, lint, template_problems
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import CSS
 from cardgen.quality import CHECKS
 from cardgen.validate import read_source
-from conftest import FIXTURES, ROOT, copy_source, documents_beside, run
 
 CLEAN = FIXTURES / "lint" / "clean.yaml"
 ANSWER = '    answer: "Our vital organs"'

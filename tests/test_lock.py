@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from conftest import FIXTURES, T0, build_at, copy_source, run
+from engine import import_package, open_collection, review
 
 from cardgen import lock as lockfile
 from cardgen.package import contents
-from conftest import FIXTURES, T0, build_at, copy_source, run
-from engine import import_package, open_collection, review
 
 
 def _built(small: Path, tmp_path: Path) -> Path:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from conftest import T0, build_at, run
 
 from cardgen import package as package_module
-from conftest import T0, build_at, run
 
 
 def _rezip(path: Path, change: Callable[[dict[str, bytes]], None]) -> None:

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Page
-
-from conftest import ROOT, run
-
 from browser import DESKTOP, PHONE, browser, chromium, open_gallery, screenshots, set_mode
+from conftest import ROOT, run
+from playwright.sync_api import Page
 
 if chromium() is None and not os.environ.get("CI"):
     pytest.skip("the browser tests need Debian's chromium (apt-get install chromium); CI installs it", allow_module_level=True)

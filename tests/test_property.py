@@ -8,12 +8,12 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from conftest import ROOT, documents_beside
+from engine import import_package, open_collection, render_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardgen.cli import cli
-from conftest import ROOT, documents_beside
-from engine import import_package, open_collection, render_problems
 
 SOURCE = (ROOT / "source.yaml").read_text()
 LINES = SOURCE.splitlines(keepends=True)

@@ -8,9 +8,10 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-from cardgen.build import diff
 from conftest import FIXTURES, ROOT, build, copy_source
 from engine import import_package, open_collection, review
+
+from cardgen.build import diff
 
 RETIRED = "bone-health::retired"
 

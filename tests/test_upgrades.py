@@ -14,6 +14,8 @@ from typing import Iterator, Sequence
 
 import pytest
 from anki.collection import Collection
+from conftest import T0, build, build_at, run
+from engine import import_package, open_collection, review, visible_text
 
 from cardgen import identity
 from cardgen import package as package_module
@@ -22,8 +24,6 @@ from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import Field
 from cardgen.records import Fact, NoteSpec
 from cardgen.upgrade import DeckDiff
-from conftest import T0, build, build_at, run
-from engine import import_package, open_collection, review, visible_text
 
 NEW_FACTS = """
   - id: bones-anchor

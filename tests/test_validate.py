@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, build, run
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
@@ -122,10 +121,10 @@ def test_the_published_schema_is_the_one_validate_uses() -> None:
     import json
 
     import jsonschema
+    from conftest import ROOT
 
     from cardgen.load import load
     from cardgen.schema import source_schema
-    from conftest import ROOT
 
     published = json.loads((ROOT / "docs" / "source.schema.json").read_text())
     assert published == source_schema(), "run: cardgen schema > docs/source.schema.json"

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from cardgen.patterns.base import EXTRA, SOURCE, BACK_TAIL, Field, Key, Template, common, tags, text
+from cardgen.patterns.base import BACK_TAIL, EXTRA, SOURCE, Field, Key, Template, common, tags, text
 from cardgen.records import Fact, NoteSpec
 
 DELETION = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)

@@ -17,9 +17,9 @@ from cardgen.patterns.base import (
     common,
     items,
     norm,
-    words,
     tags,
     text,
+    words,
 )
 from cardgen.records import Fact, Item, NoteSpec
 
