@@ -12,8 +12,12 @@ WORDS = (
 ).split()
 
 
-def _phrase(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+# For the realistic source: words as a curated deck has them, accents and other scripts too.
+WIDE = (*WORDS, "crème", "fraîche", "Müller", "São", "œuf", "naïve", "β-carotene", "ψ", "菠菜", "шпинат", "Ωmega")
+
+
+def _phrase(rng: random.Random, n: int, words: tuple[str, ...] = WORDS) -> str:
+    return " ".join(rng.choice(words) for _ in range(n))
 
 
 SENTENCES = 200  # the document's: each fact quotes one, as a real source's facts share a document
@@ -25,10 +29,16 @@ def document(seed: int = 1) -> str:
     return "\n\n".join(f"Sentence {k}: {_phrase(rng, 12)}. And {_phrase(rng, 8)}." for k in range(SENTENCES)) + "\n"
 
 
-def source(facts: int, seed: int = 1) -> str:
-    """A valid source of `facts` facts in `max(1, facts // 500)` topics, one deck, citing doc.txt."""
+def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
+    """A valid source of `facts` facts in `max(1, facts // 500)` topics, one deck, citing doc.txt.
+
+    `realistic`: texts of the sizes a curated deck has (prompts of ~15 words, extras of ~35,
+    lists of 6 to 12 members), accented and non-Latin words, three decks.
+    """
     rng = random.Random(seed)
-    topics = max(1, facts // 500)
+    topics = max(3, facts // 500) if realistic else max(1, facts // 500)
+    words = WIDE if realistic else WORDS
+    size = {"prompt": 15, "answer": 4, "extra": 35, "list": (6, 12)} if realistic else {"prompt": 8, "answer": 3, "extra": 10, "list": (3, 3)}
     sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
     lines = [
         "format: 2",
@@ -39,21 +49,26 @@ def source(facts: int, seed: int = 1) -> str:
         '    short: "synthetic"',
         '    file: "doc.txt"',
         "decks:",
-        "  - id: synthetic",
-        '    name: "Synthetic"',
-        "    tag: synthetic",
-        '    description: "Generated for the benchmark."',
-        "    topics:",
     ]
-    lines += [f"      - {{id: t{t}, name: \"Topic {t}\"}}" for t in range(topics)]
+    decks = 3 if realistic else 1
+    for d in range(decks):
+        lines += [
+            f"  - id: synthetic{d or ''}",
+            f'    name: "Synthetic{f" {d}" if d else ""}"',
+            f"    tag: synthetic{d or ''}",
+            '    description: "Generated for the benchmark."',
+            "    topics:",
+        ]
+        lines += [f"      - {{id: t{t}, name: \"Topic {t}\"}}" for t in range(topics) if t % decks == d]
     lines.append("facts:")
     for i in range(facts):
         quote = sentences[i % SENTENCES]
         head = [f"  - id: f{i}", f"    topic: t{i % topics}", "    sources:", "      - document: doc", f'        quote: "{quote}"']
         kind = i % 8
         uid = f"n{i}"  # keeps every answer and list member unique
+        members = rng.randint(*size["list"])
         if kind == 0:
-            body = ["    pattern: concept", f'    prompt: "Q{i}: {_phrase(rng, 8)}?"', f'    answer: "{uid} {_phrase(rng, 3)}"']
+            body = ["    pattern: concept", f'    prompt: "Q{i}: {_phrase(rng, size["prompt"], words)}?"', f'    answer: "{uid} {_phrase(rng, size["answer"], words)}"']
         elif kind == 1:
             body = ["    pattern: cloze", f'    text: "C{i}: {_phrase(rng, 6)} [[{uid} {_phrase(rng, 2)}]] {_phrase(rng, 4)}."']
         elif kind == 2:
@@ -61,19 +76,19 @@ def source(facts: int, seed: int = 1) -> str:
         elif kind == 3:
             body = ["    pattern: deficiency", f'    nutrient: "N{i}"', f'    effect: "{uid} {_phrase(rng, 5)}"']
         elif kind == 4:
-            body = ["    pattern: food_source", f'    nutrient: "N{i}"', "    foods:"] + [f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(3)]
+            body = ["    pattern: food_source", f'    nutrient: "N{i}"', "    foods:"] + [f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(members)]
         elif kind == 5:
-            body = ["    pattern: exercise", f'    kind: "K{i}"', "    examples:"] + [f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(2)]
+            body = ["    pattern: exercise", f'    kind: "K{i}"', "    examples:"] + [f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(max(2, members - 1))]
         elif kind == 6:
             body = ["    pattern: risk_factor", f'    factor: "R{i} {_phrase(rng, 2)}"', "    modifiable: true", f'    action: "{uid} {_phrase(rng, 4)}"']
         else:
             body = ["    pattern: ms_factor", f'    factor: "M{i} {_phrase(rng, 2)}"', f'    explanation: "{uid} {_phrase(rng, 6)}"']
-        lines += head + body + [f'    extra: "{_phrase(rng, 10)}"']
+        lines += head + body + [f'    extra: "{_phrase(rng, size["extra"], words)}"']
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, facts: int) -> Path:
+def write(path: Path, facts: int, realistic: bool = False) -> Path:
     """The source at `path` and the document it cites beside it."""
-    path.write_text(source(facts))
+    path.write_text(source(facts, realistic=realistic), encoding="utf-8")
     (path.parent / "doc.txt").write_text(document())
     return path
