@@ -121,7 +121,7 @@ def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None
     [
         ("what bones do", ["protect our vital organs", "anchor our muscles", "Normal heart rhythm, muscle contraction, nerve function"]),
         ("risk factors", ["age", "gender", "family history", "Kick the smoking habit", "Don't consume alcohol in excess",
-                          "risk of what accident? Underweight: bone loss. Overweight (older adults): falling", "Bone loss", "certain medications", "underlying medical conditions"]),
+                          "being underweight raises the risk of what? Bone loss", "have a higher risk of what accident? Falling", "certain medications", "underlying medical conditions"]),
         ("MS and bone", ["pro-inflammatory cytokines", "greater than 3-4 months", "anti-depressants",
                          "not as low as osteoporosis", "more progressive the disease", "prevention is more effective"]),
         ("exercise", ["mechanical stress", "climbing stairs", "using an elliptical trainer", "elastic exercise bands", "tai chi", "Consult your MD"]),
