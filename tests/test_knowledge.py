@@ -83,7 +83,12 @@ def test_every_source_list_of_the_b12_article_is_on_a_card(col: Collection) -> N
     rows = re.findall(r"^(Vitamin B12|Vitamin D|Calcium|Vitamin K|Magnesium) .+\. (.+)\.$", comparison, re.M)
     assert len(rows) == 5
     for nutrient, sources in rows:
-        _, back = sets[nutrient]
+        if nutrient in sets:
+            _, back = sets[nutrient]
+        else:  # only the table lists its sources, as "recommended", not as foods rich in it: one card asks them in those words
+            (note,) = [n for n in notes(col, "cardgen: concept") if "recommends" in n["Prompt"] and nutrient.lower() in n["Prompt"].lower()]
+            back = visible_text(" ".join(note.values()))
+            assert nutrient == "Magnesium" and "Any two" in back
         missing = [s.strip() for s in sources.split(",") if s.strip().lower() not in back.lower()]
         assert missing == [], nutrient
     section = text.split("Sources of B12 for Bone Health", 1)[1].split("Is Vitamin B12 Good", 1)[0]
@@ -101,7 +106,10 @@ def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None
     roles = Counter(visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role"))
     assert set(roles.values()) == {1}  # one note per nutrient's role, whatever the documents that state it
     both = {visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role") if "Bone Health With MS" in n["Source"] and "Understanding the Link" in n["Source"]}
-    assert both == {"Calcium", "Vitamin B12", "Vitamin D", "Vitamin K"}  # the four roles both documents state
+    # The three roles both documents state. Vitamin B12's roles differ by document (MS article: bone
+    # building proteins, iron metabolism; B12 article: homocysteine, osteoblasts): each is asked on
+    # its own card, and the statements below check that both documents' words stand on a card.
+    assert both == {"Calcium", "Vitamin D", "Vitamin K"}
     deck = " ".join(all_text(col).split()).lower()
     ms = MS_ARTICLE.read_text().split("But did you know", 1)[1]
     statements = re.findall(r"^((?:Protein|Zinc|Copper|Manganese|Iron|Vitamin \w+)\W.*?(?:is|provides) .+?\.)\s*$", ms, re.M)
@@ -121,7 +129,7 @@ def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None
     [
         ("what bones do", ["protect our vital organs", "anchor our muscles", "Normal heart rhythm, muscle contraction, nerve function"]),
         ("risk factors", ["age", "gender", "family history", "Kick the smoking habit", "Don't consume alcohol in excess",
-                          "risk of what accident? Underweight: bone loss. Overweight (older adults): falling", "Bone loss", "certain medications", "underlying medical conditions"]),
+                          "being underweight raises the risk of what? Bone loss", "have a higher risk of what accident? Falling", "certain medications", "underlying medical conditions"]),
         ("MS and bone", ["pro-inflammatory cytokines", "greater than 3-4 months", "anti-depressants",
                          "not as low as osteoporosis", "more progressive the disease", "prevention is more effective"]),
         ("exercise", ["mechanical stress", "climbing stairs", "using an elliptical trainer", "elastic exercise bands", "tai chi", "Consult your MD"]),
