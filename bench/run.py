@@ -26,7 +26,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from synth import write  # noqa: E402
 
 PY = sys.executable
 # The entry point beside this Python: a shim on PATH (pyenv's is a shell script) would be
@@ -69,6 +68,15 @@ def row(what: str, ours: float, base: float, target: str = "-", ok: bool = False
     """A table row; one without a target says '-' under "met", never "yes"."""
     met = "-" if target == "-" else "yes" if ok else "**no**"
     return f"| {what} | {ours:.2f} {unit} | {base:.2f} {unit} | {ours / base:.2f}x | {target} | {met} |"
+
+
+def write(path: Path, facts: int, realistic: bool = False) -> Path:
+    """The synthetic source, written by a child process: a parent that built it would be
+    forked with that memory, and every later child's peak (ru_maxrss counts the forked image
+    until exec) would show it."""
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); from synth import write; from pathlib import Path; write(Path({str(path)!r}), {facts}, {realistic})"
+    subprocess.run([PY, "-c", code], check=True)
+    return path
 
 
 def best_build(source: Path, out: Path, env: dict[str, str], repeat: int) -> Run:
