@@ -138,3 +138,14 @@ def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_note
         assert col.db.scalar("select count(distinct nid) from cards") == col.note_count() and per_note >= 1
     finally:
         col.close()
+
+
+def test_the_guid_is_the_one_every_shipped_note_has() -> None:
+    """cardgen computes GUIDs itself; they must stay genanki's guid_for, byte for byte."""
+    import genanki
+
+    assert identity.note_guid("concept", "zinc-role") == "h,gWWLcD@?"
+    assert identity.note_guid("food_set", "calcium-foods", "test-small") == genanki.guid_for("test-small", "food_set", "calcium-foods")
+    for n in range(2000):
+        key = f"fact-{n}/member-{n * 7919 % 1000}-é"
+        assert identity.note_guid("exercise", key) == genanki.guid_for("cardgen", "exercise", key)
