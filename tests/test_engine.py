@@ -119,8 +119,10 @@ def test_two_builds_of_one_source_are_byte_identical_in_any_time_zone(small: Pat
     _build_in_subprocess(small, tmp_path / "utc", TZ="UTC", SOURCE_DATE_EPOCH="1767225600")
     _build_in_subprocess(small, tmp_path / "kolkata", TZ="Asia/Kolkata", SOURCE_DATE_EPOCH="1767225600")
     assert _files(tmp_path / "utc") == _files(tmp_path / "kolkata")
-    # Over a previous build: the lock fixes every id and mod, with the real clock.
+    # Over a previous build: the lock fixes every id and mod, with the real clock. Without the
+    # cache, so that the second build really builds instead of answering "up to date".
     before = _files(tmp_path / "utc")
+    (tmp_path / "utc" / ".cardgen-build.json").unlink()
     _build_in_subprocess(small, tmp_path / "utc", TZ="America/Los_Angeles")
     assert _files(tmp_path / "utc") == before
 

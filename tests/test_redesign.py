@@ -76,3 +76,64 @@ def test_a_new_learner_meets_the_topics_in_the_order_the_source_declares(tmp_pat
         assert met == expected
     finally:
         col.close()
+
+
+def test_a_new_learner_meets_every_live_card_before_any_retired_one(tmp_path: Path) -> None:
+    """Retired notes ship in their own subdeck, which sorts after every numbered topic: a new
+    learner meets each live card of a card type before any retired one."""
+    from cardgen.build import build as build_decks
+
+    source = copy_source(ROOT / "source.yaml", tmp_path)
+    out = tmp_path / "decks"
+    shutil.copytree(ROOT / "decks", out)
+    build_decks(source, out, cached=False)  # the build, not only the committed package
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, out / "bone-health-ms.apkg")
+        config = col.decks.get_config(1)
+        config["new"]["perDay"] = 9999  # the whole deck in one day, in the order Anki gives it
+        col.decks.update_config(config)
+        col.decks.select(col.decks.id_for_name("Bone Health and MS"))
+        queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=2000).cards]
+        assert len(queued) == col.card_count()
+        # Anki's default new-card sort is by card type first, then by position: a note's
+        # second card type comes after every first-type card, retired ones included.
+        firsts = [card for card in queued if card.ord == 0]
+        retired = [RETIRED in card.note().tags for card in firsts]
+        assert any(retired), "this version retires notes; the test needs some"
+        first = retired.index(True)
+        assert all(retired[first:]), "a live card comes after a retired one"
+        assert {col.decks.name(c.did) for c in firsts[first:]} == {"Bone Health and MS::Retired (safe to delete)"}
+        assert not any(RETIRED in card.note().tags for card in queued if card.ord > 0)
+    finally:
+        col.close()
+
+
+def test_anki_resets_a_shipped_suspension_on_import_so_retired_cards_are_not_shipped_suspended(tmp_path: Path) -> None:
+    """Why the subdeck and not suspension: the engine, under default import options, makes a
+    new card from a suspended one in the package an ordinary new card. If this ever fails,
+    shipping retired cards suspended becomes possible."""
+    import io
+    import sqlite3
+    import zipfile
+
+    package = tmp_path / "suspended.apkg"
+    with zipfile.ZipFile(ROOT / "decks" / "bone-health-ms.apkg") as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    conn = sqlite3.connect(":memory:")
+    conn.deserialize(entries["collection.anki2"])
+    conn.execute("UPDATE cards SET queue = -1")
+    conn.commit()
+    entries["collection.anki2"] = conn.serialize()
+    conn.close()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    package.write_bytes(buffer.getvalue())
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, package)
+        assert col.find_cards("is:suspended") == [] and col.card_count() > 0
+    finally:
+        col.close()

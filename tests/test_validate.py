@@ -169,9 +169,22 @@ def test_list_members_in_other_scripts_are_each_their_own(small: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_a_source_that_never_ends_is_refused_without_reading_it_all() -> None:
+def test_a_source_that_never_ends_or_is_huge_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     result = run("validate", "--source", "/dev/zero")
     assert result.exit_code == 1 and "holds more than 67,108,864 bytes" in result.output
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # 3 GiB, sparse: nothing to read but its size
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        for command in ("validate", "build"):
+            result = run(command, "--source", huge, "--out", tmp_path / "decks") if command == "build" else run(command, "--source", huge)
+            assert result.exit_code == 1 and "is 3,221,225,472 bytes; a source may hold at most" in result.output
+        assert tracemalloc.get_traced_memory()[1] < 64 * 1024 * 1024
+    finally:
+        tracemalloc.stop()
 
 
 def test_a_source_from_a_pipe_is_read_once_and_built(small: Path, tmp_path: Path) -> None:
