@@ -40,7 +40,9 @@ from cardgen.render import render, visible
 
 _ANSWER = re.compile(r'<div class="answer">(.*?)</div>', re.S)
 _DELETION = re.compile(r'<span class="cloze">(.*?)</span>', re.S)
-_UNSAFE = re.compile(r"<\s*(script|style|iframe)\b|\bon\w+\s*=|javascript:", re.I)
+# Markup that runs or restyles: a script, style or frame element, an event attribute inside
+# a tag, a javascript: link. Not plain text that looks like one ("one = one", "javascript: a").
+_UNSAFE = re.compile(r"<\s*(script|style|iframe)\b|<[^>]*\son[a-z]+\s*=|<[^>]*\b(href|src)\s*=\s*[\"']?\s*javascript:", re.I)
 _LIST_ALL = re.compile(r"\b(list|name) (all|every)\b", re.I)
 _YES_NO = re.compile(r"^(yes|no|true|false)\b", re.I)
 _BLANK = re.compile(r"\[(?:\.\.\.|…)\]")  # a cloze deletion or a list member, as the front shows it

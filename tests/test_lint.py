@@ -120,12 +120,18 @@ def _card(**changes: object) -> Card:
         ("empty-render", {"front": ""}),
         ("unsafe-markup", {"fields_html": ("<script>alert(1)</script>",)}),
         ("unsafe-markup", {"fields_html": ('<img src=x onerror="x()">',)}),
+        ("unsafe-markup", {"fields_html": ('<a href="javascript:x()">more</a>',)}),
     ],
 )
 def test_checks_no_source_can_trigger_still_guard_the_cards(check: str, changes: dict) -> None:
     """The generator escapes text and demands a source, so these fire only if it regresses."""
     assert check not in {c for c, _, _ in _per_card(_card())}
     assert check in {c for c, _, _ in _per_card(_card(**changes))}
+
+
+@pytest.mark.parametrize("text", ["one = one", "Done = finished", "javascript: a language", "the onset = the start"])
+def test_text_that_only_looks_like_markup_is_not_unsafe(text: str) -> None:
+    assert "unsafe-markup" not in {c for c, _, _ in _per_card(_card(fields_html=(text,)))}
 
 
 CLOZE_FACT = """
