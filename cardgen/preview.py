@@ -99,7 +99,9 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
 
 def write_gallery(cards: list[PreviewCard], out: Path) -> Path:
     """Write out/index.html; the previous gallery is replaced whole or not at all."""
-    data = json.dumps([asdict(c) for c in cards], ensure_ascii=False).replace("</", "<\\/")
+    # No "<" at all in the script's data: "</script", and "<!--" followed by "<script", each
+    # change how a browser reads a script element (the second showed a gallery of 0 cards).
+    data = json.dumps([asdict(c) for c in cards], ensure_ascii=False).replace("<", "\\u003c")
     page = GALLERY.read_text(encoding="utf-8").replace(PLACEHOLDER, data)
     target = out / "index.html"
     atomic.write_all(out, {"index.html": page.encode("utf-8")})

@@ -160,3 +160,22 @@ def test_without_the_engine_preview_says_how_to_install_it(tmp_path: Path) -> No
     assert "pip install 'cardgen[preview]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_text_that_opens_a_comment_and_names_a_script_leaves_every_card_shown(page: Page, small: Path, tmp_path: Path) -> None:
+    """'<!--' in one card and '<script' in a later one once emptied the whole gallery."""
+    text = small.read_text().replace('answer: "Our vital organs"', 'answer: "Our vital organs <!-- as the article says"', 1)
+    small.write_text(text.replace('"They also anchor our muscles and bank minerals."', '"Not a <script> tag: they also anchor muscles."', 1))
+    out = tmp_path / "preview"
+    result = run("preview", "--source", small, "--out", out)
+    assert result.exit_code == 0, result.output
+    cards = int(next(x for x in run("stats", "--source", small).output.splitlines() if x.startswith("| total")).strip("|").split("|")[3])
+    other = page.context.browser.new_page()  # type: ignore[union-attr]  # the module's browser: a second cannot start
+    try:
+        other.goto((out / "index.html").resolve().as_uri())
+        other.wait_for_function("[...document.querySelectorAll('iframe')].every(f => f.contentDocument && f.contentDocument.readyState === 'complete')")
+        assert other.locator(".entry").count() == cards
+        shown = other.evaluate("[...document.querySelectorAll('.entry iframe')].map(f => f.contentDocument.body.innerText).join(' ')")
+        assert "<!-- as the article says" in shown and "Not a <script> tag" in shown
+    finally:
+        other.close()
