@@ -26,9 +26,9 @@ MAX_DEPTH = 32
 MAX_BYTES = 64 * 1024 * 1024
 # C0 controls other than tab, newline and carriage return, and DEL. \x1f in a field breaks
 # Anki's import of the whole package.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: invisible, and some terminals obey them
 # Characters that show nothing: a value made of them alone is an empty card.
-INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -193,7 +193,11 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
     seen.add(id(node))
     if node.tag not in _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}:
         line, col = _mark(node.start_mark)
-        problems.append(Problem(name, line, col, f"tag '{node.tag}' is not allowed; remove it, values are plain text"))
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # a plain value YAML reads as a date, '=' or '<<'
+            read = {"timestamp": "a date", "value": "YAML's '=' value", "merge": "a merge key"}.get(node.tag.rsplit(":", 1)[-1], node.tag)
+            problems.append(Problem(name, line, col, f"'{node.value}' is read by YAML as {read}; put it in double quotes to keep it as text"))
+        else:
+            problems.append(Problem(name, line, col, f"tag '{node.tag}' is not allowed; remove it, values are plain text"))
         return None
     if isinstance(node, yaml.MappingNode):
         result = Map(mark=_mark(node.start_mark))

@@ -143,6 +143,9 @@ def _explain(error: jsonschema.ValidationError, places: _Places, file: str) -> P
         message = f"{what} is '{value}', which does not exist; {_hint(str(value), error.validator_value)}"
     elif kind == "type":
         message = f"{what} must be {_EXPECTED.get(str(error.validator_value), error.validator_value)}, not {_kind(value)}"
+        if isinstance(value, (bool, int, float)) and "string" in str(error.validator_value):
+            read = {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+            message += f" (YAML reads the plain word as {read}); put the text in double quotes, e.g. \"No\""
     elif kind == "pattern" and error.validator_value == ID_PATTERN:
         message = f"{what} is '{value}'; use a-z, 0-9, '-' and '.', e.g. '{slug(str(value))}'"
     elif kind == "pattern" and error.validator_value == TAG_PATTERN:

@@ -200,3 +200,25 @@ def test_a_source_from_a_pipe_is_read_once_and_built(small: Path, tmp_path: Path
         writer.join(timeout=10)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "decks" / "bones.apkg").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ('answer: "Our vital organs"', 'answer: "\u2800"', "holds only invisible characters"),
+        ('answer: "Our vital organs"', 'answer: "Our vital \u0091organs"', "control character U+0091"),
+        ('answer: "Our vital organs"', "answer: No", 'put the text in double quotes, e.g. "No"'),
+        ('answer: "Our vital organs"', "answer: 2024-01-31", "'2024-01-31' is read by YAML as a date; put it in double quotes"),
+        ('answer: "Our vital organs"', "answer: =", "'=' is read by YAML as YAML's '=' value; put it in double quotes"),
+        ("[[osteoblasts]]", "[[\u200b\u2800]]", "one of invisible characters only"),
+        ("[[osteoblasts]]", "[[[osteoblasts]]]", "unbalanced or nested [[ ]]"),
+    ],
+)
+def test_values_a_learner_could_not_see_or_yaml_would_misread_are_refused_with_the_fix(
+    old: str, new: str, says: str, small: Path
+) -> None:
+    text = small.read_text(encoding="utf-8")
+    assert old in text
+    small.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = run("validate", "--source", small)
+    assert result.exit_code == 1 and says in result.output, result.output

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
+from cardgen.load import INVISIBLE
 from cardgen.patterns.base import BACK_TAIL, EXTRA, SOURCE, Field, Key, Template, common, tags, text
 from cardgen.records import Fact, NoteSpec
 
@@ -47,9 +48,9 @@ class Cloze:
                 yield fact, "text", "Anki's {{c1::...}} is not read here; mark the part to recall as [[...]]"
             elif not deletions:
                 yield fact, "text", "no [[deletion]]; mark the part to recall, e.g. 'Osteoporosis is a [[thinning of the bones]]'"
-            if any(not d.strip() for d in deletions):
-                yield fact, "text", "an empty [[ ]] deletion; put the words to recall inside it"
-            if any("[[" in d for d in deletions) or "]]" in outside or "[[" in outside:
+            if any(not INVISIBLE.sub("", d).strip() for d in deletions):
+                yield fact, "text", "an empty [[ ]] deletion (or one of invisible characters only); put the words to recall inside it"
+            if any("[[" in d for d in deletions) or "]]" in outside or "[[" in outside or "[[[" in value or "]]]" in value:
                 yield fact, "text", "unbalanced or nested [[ ]]; each deletion is one [[...]] pair, not nested"
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
