@@ -27,7 +27,7 @@ from cardgen.errors import Problem, SourceError
 NAME = "cardgen.lock.json"
 FORMAT = 1
 SECTIONS = ("note_types", "notes", "retired", "decks")
-MAX_BYTES = 64 * 1024 * 1024  # a lock of a million notes is about 150 MiB; far past any real deck
+MAX_BYTES = 64 * 1024 * 1024  # about 150 bytes a note: room for some 400,000 notes, far past any real deck
 NAMESPACE = r"[a-z0-9][a-z0-9-]{2,39}"  # as the source's `namespace:`
 MAX_ID = 2**53 - 1  # ids and mods stay exact in JavaScript, where Anki's clients read them too
 
