@@ -28,7 +28,10 @@ NAME = "cardgen.lock.json"
 FORMAT = 1
 SECTIONS = ("note_types", "notes", "retired", "decks")
 MAX_BYTES = 64 * 1024 * 1024  # about 150 bytes a note: room for some 400,000 notes, far past any real deck
-NAMESPACE = r"[a-z0-9][a-z0-9-]{2,39}"  # as the source's `namespace:`
+NAMESPACE = r"[a-z0-9][a-z0-9-]{2,39}"  # the source's `namespace:` (its schema uses this pattern)
+TEXT = (r".+", "text")  # a value's pattern, and what a message says was expected
+HASH = (r"[0-9a-f]{32}", "a content hash of 32 hex digits")
+DATE = (r"\d{4}-\d{2}-\d{2}", "a date YYYY-MM-DD")
 MAX_ID = 2**53 - 1  # ids and mods stay exact in JavaScript, where Anki's clients read them too
 
 FIX = "restore it from version control (git checkout -- {path}), or mend that line"
@@ -323,9 +326,10 @@ class _Checker:
             return low
         return value
 
-    def string(self, value: Any, where: str, line: int, pattern: str = r".+") -> str:
+    def string(self, value: Any, where: str, line: int, shape: tuple[str, str] = TEXT) -> str:
+        pattern, expected = shape
         if not isinstance(value, str) or not re.fullmatch(pattern, value):
-            self.fail(line, where, f"is {json.dumps(value)}, expected {'a date YYYY-MM-DD' if 'd{4}' in pattern else 'text'}")
+            self.fail(line, where, f"is {json.dumps(value)}, expected {expected}")
             return ""
         return value
 
@@ -346,7 +350,7 @@ class _Checker:
             return None
         return Note(
             self.number(entry["id"], f"{where}.id", line),
-            self.string(entry["hash"], f"{where}.hash", line, r"[0-9a-f]{32}"),
+            self.string(entry["hash"], f"{where}.hash", line, HASH),
             self.number(entry["mod"], f"{where}.mod", line),
             self.cards(entry["cards"], where, line),
             self.string(entry["guid"], f"{where}.guid", line) if "guid" in entry else "",
@@ -360,7 +364,7 @@ class _Checker:
         return None if note is None else Retired(
             note.id, note.hash, note.mod, note.cards, note.guid,
             deck=self.string(entry["deck"], f"{where}.deck", line),
-            retired=self.string(entry["retired"], f"{where}.retired", line, r"\d{4}-\d{2}-\d{2}"),
+            retired=self.string(entry["retired"], f"{where}.retired", line, DATE),
             version=None if version is None else self.number(version, f"{where}.version", line),
         )
 
@@ -377,7 +381,7 @@ class _Checker:
                 ids[part] = tuple(self.number(v, f"{where}.schema.{part}", line) for v in values)
         return NoteType(
             self.number(entry["id"], f"{where}.id", line),
-            self.string(entry["hash"], f"{where}.hash", line, r"[0-9a-f]{32}"),
+            self.string(entry["hash"], f"{where}.hash", line, HASH),
             self.number(entry["mod"], f"{where}.mod", line),
             self.number(entry["version"], f"{where}.version", line),
             Schema(ids.get("fields", ()), ids.get("templates", ())),
@@ -396,7 +400,7 @@ class _Checker:
                 kinds = change["note_types"] if isinstance(change["note_types"], list) else [None]
                 made.append(Change(
                     self.number(change["version"], f"{at}.version", line),
-                    self.string(change["date"], f"{at}.date", line, r"\d{4}-\d{2}-\d{2}"),
+                    self.string(change["date"], f"{at}.date", line, DATE),
                     self.string(change["notes"], f"{at}.notes", line),
                     tuple(self.string(k, f"{at}.note_types", line) for k in kinds),
                 ))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cardgen.lock import NAMESPACE
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import Key
 from cardgen.quality import CHECKS
@@ -182,7 +183,7 @@ def source_schema() -> dict[str, Any]:
     }
     result["properties"]["namespace"] = {
         "type": "string",
-        "pattern": r"^[a-z0-9][a-z0-9-]{2,39}$",
+        "pattern": f"^{NAMESPACE}$",
         "description": "this project's identity in learners' collections, declared once and never changed: "
         "notes and note types of two projects with different namespaces never overwrite each other",
     }

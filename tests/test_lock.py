@@ -56,7 +56,7 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "cards a list": (lambda t: _entry(t, NOTE, lambda e: e.update(cards=[1])), f'"{NOTE}":', "cards is a list, expected an object"),
     "ordinal x": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"x": 5})), f'"{NOTE}":', 'has the ordinal "x"'),
     "no hash": (lambda t: _entry(t, NOTE, lambda e: e.pop("hash")), f'"{NOTE}":', "has no hash"),
-    "hash not hex": (lambda t: _entry(t, NOTE, lambda e: e.update(hash="zz")), f'"{NOTE}":', 'hash is "zz", expected text'),
+    "hash not hex": (lambda t: _entry(t, NOTE, lambda e: e.update(hash="zz")), f'"{NOTE}":', 'hash is "zz", expected a content hash of 32 hex digits'),
     "unknown key": (lambda t: _entry(t, NOTE, lambda e: e.update(colour=1)), f'"{NOTE}":', "has colour, which a lock entry does not hold"),
     "schema a list": (lambda t: _entry(t, "concept", lambda e: e.update(schema=[])), '"concept":', 'schema expected {"fields"'),
     "changelog text": (lambda t: _entry(t, "bones", lambda e: e.update(changelog="v1")), '"bones":', "changelog is text, expected a list"),
