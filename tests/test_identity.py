@@ -149,3 +149,29 @@ def test_the_guid_is_the_one_every_shipped_note_has() -> None:
     for n in range(2000):
         key = f"fact-{n}/member-{n * 7919 % 1000}-é"
         assert identity.note_guid("exercise", key) == genanki.guid_for("cardgen", "exercise", key)
+
+
+def test_a_first_build_asks_for_a_namespace_and_a_shipped_one_never_changes(small: Path, tmp_path: Path) -> None:
+    import re
+
+    from conftest import run
+
+    text = small.read_text()
+    out = tmp_path / "decks"
+    small.write_text(text.replace("namespace: test-small\n", ""))
+    first = run("build", "--source", small, "--out", out)
+    assert first.exit_code == 1 and "a first build needs a namespace" in first.output
+    assert re.search(r"never change it: namespace: bones-[0-9a-f]{6}\n", first.output), first.output
+    assert not out.exists()
+
+    small.write_text(text)
+    build(small, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".json" or p.name == LOCK_NAME}
+    small.write_text(text.replace("namespace: test-small", "namespace: another-one"))
+    changed = run("build", "--source", small, "--out", out)
+    assert changed.exit_code == 1
+    assert "the decks were shipped under 'test-small'" in changed.output and "Put back: namespace: test-small" in changed.output
+    small.write_text(text.replace("namespace: test-small\n", ""))  # undeclared later: the lock remembers it
+    again = run("build", "--source", small, "--out", out)
+    assert again.exit_code == 0 and "unchanged since v1" in again.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before
