@@ -49,9 +49,9 @@ def remove_stale_temps(out: Path, names: Iterable[str]) -> None:
             stale.unlink(missing_ok=True)
 
 
-def write_all(out: Path, files: Mapping[str, bytes], last: str = "") -> list[str]:
-    """Write the files that changed, all or nothing; `last` is renamed after the others.
-    Returns the names written."""
+def write_all(out: Path, files: Mapping[str, bytes], last: str = "", remove: Iterable[str] = ()) -> list[str]:
+    """Write the files that changed and remove the `remove` ones that are there, all or
+    nothing; `last` is renamed after the others. Returns the names written or removed."""
     changed = {}
     for name, data in files.items():
         try:
@@ -60,6 +60,7 @@ def write_all(out: Path, files: Mapping[str, bytes], last: str = "") -> list[str
         except OSError:
             pass
         changed[name] = data
+    gone = sorted(name for name in remove if (out / name).exists() and name not in files)
     temps: dict[str, str] = {}
     backups: dict[str, Path] = {}
     renamed: list[str] = []
@@ -76,13 +77,16 @@ def write_all(out: Path, files: Mapping[str, bytes], last: str = "") -> list[str
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(temp, 0o644)
-        for name in sorted(temps, key=lambda n: n == last):
+        for name in sorted([*temps, *gone], key=lambda n: n == last):
             target = out / name
             if target.exists():
                 backups[name] = out / f".{name}.{secrets.token_hex(6)}.tmp"
                 os.link(target, backups[name])
-            os.replace(temps[name], target)
-            del temps[name]
+            if name in temps:
+                os.replace(temps[name], target)
+                del temps[name]
+            else:
+                os.remove(target)
             renamed.append(name)
     except OSError as exc:
         kept = _roll_back(out, renamed, backups)
@@ -96,7 +100,7 @@ def write_all(out: Path, files: Mapping[str, bytes], last: str = "") -> list[str
                 os.unlink(path)
             except OSError:
                 pass
-    return sorted(changed)
+    return sorted([*changed, *gone])
 
 
 def _roll_back(out: Path, renamed: list[str], backups: Mapping[str, Path]) -> bool:

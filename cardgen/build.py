@@ -11,11 +11,11 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import genanki
 
-from cardgen import atomic, identity, package, recover, stamp, upgrade
+from cardgen import atomic, identity, package, recover, replaced, stamp, upgrade
 from cardgen import lock as lockfile
 from cardgen.errors import OutputError, Problem, SourceError
 from cardgen.identity import Assigned, Clock, Wanted
@@ -23,7 +23,7 @@ from cardgen.load import read_bytes
 from cardgen.lock import DeckEntry, Lock, Retired
 from cardgen.package import NoteOut, OldNote
 from cardgen.patterns import PATTERNS
-from cardgen.records import Fact, NoteSpec, Source
+from cardgen.records import Deck, Fact, NoteSpec, Source
 from cardgen.upgrade import DeckDiff, NoteChange, TypeChange
 from cardgen.validate import read_source
 
@@ -52,6 +52,7 @@ class Compiled:
 
     files: dict[str, bytes]
     result: Result
+    remove: tuple[str, ...] = ()  # packages of decks the source no longer has, with nothing left to ship
 
 
 def notes_of(source: Source) -> list[NoteSpec]:
@@ -100,12 +101,11 @@ class _Retiring:
 
 
 def _retire(
-    gone: list[str], guids: Mapping[str, str], namespace: str, source: Source, old_notes: Mapping[str, tuple[str, OldNote]],
+    gone: list[str], guids: Mapping[str, str], namespace: str, decks: Mapping[str, Deck], old_notes: Mapping[str, tuple[str, OldNote]],
     old_models: Mapping[int, dict[str, Any]], current: Mapping[int, genanki.Model], today: str,
 ) -> _Retiring:
     """Each retired note as the last build shipped it, tagged `<root>::retired`, saying so."""
     result = _Retiring()
-    decks = {d.id: d for d in source.decks}
     for key in gone:
         pattern, note_key = key.split(":", 1)
         found = old_notes.get(guids.get(key) or identity.note_guid(pattern, note_key, namespace))
@@ -182,6 +182,7 @@ def compile_source(
     today = clock.today()
     live = {w.key for w in wanted}
     old_notes, old_models = _previous(previous or {})
+    decks = {d.id: d for d in (*source.decks, *replaced.removed_decks(source, list(lock.decks), old_notes))}
     current = {m.model_id: m for m in models.values()}
     # A retired note ships in the deck version that retires it, however often that version is
     # rebuilt; the next version leaves it out, and only the lock remembers it.
@@ -189,7 +190,7 @@ def compile_source(
     shipping = {k for k, e in lock.retired.items() if e.version is not None and e.version == versions_now.get(e.deck)} - leave_out
     gone = sorted((set(lock.notes) | shipping) - live)
     guids = {k: e.guid for k, e in (*lock.retired.items(), *lock.notes.items()) if e.guid}
-    retiring = _retire(gone, guids, namespace, source, old_notes, old_models, current, today)
+    retiring = _retire(gone, guids, namespace, decks, old_notes, old_models, current, today)
     wanted += retiring.wanted
     outs += retiring.outs
 
@@ -216,12 +217,13 @@ def compile_source(
                 n = lock.notes[key]
                 retired[key] = Retired(n.id, n.hash, n.mod, n.cards, n.guid, deck=deck_id, retired=today)
 
-    diffs = _diffs(source, lock, plan, outs, wanted, retiring, versions, models, {g: n for g, (_, n) in old_notes.items()}, old_models)
+    diffs = _diffs(source, decks, lock, plan, outs, wanted, retiring, versions, models, old_notes, old_models)
     files: dict[str, bytes] = {}
+    remove: list[str] = []
     lock_decks: dict[str, DeckEntry] = dict(lock.decks)
     progress("notes", len(specs), len(specs))
-    for done, deck in enumerate(source.decks):
-        progress("packages", done, len(source.decks))
+    for done, deck in enumerate(decks.values()):
+        progress("packages", done, len(decks))
         d = diffs[deck.id]
         entry = lock_decks.get(deck.id, DeckEntry())
         if d.changed or d.version_from == 0:
@@ -231,8 +233,11 @@ def compile_source(
         has_retired = any(v.deck == deck.id for v in retired.values())
         text = upgrade.description(deck, entry.changelog, has_retired)
         notes = [note for deck_id, note in outs if deck_id == deck.id]
-        files[d.file] = package.write(deck.name, text, all_models, model_mods, notes)
-    progress("packages", len(source.decks), len(source.decks))
+        if notes:
+            files[d.file] = package.write(deck.name, text, all_models, model_mods, notes)
+        else:  # a deck the source no longer has, every note of it live elsewhere or retired before
+            remove.append(d.file)
+    progress("packages", len(decks), len(decks))
     for key, deck_id in retiring.decks.items():  # the version that retired it, kept after
         if retired[key].version is None:
             retired[key] = dataclasses.replace(retired[key], version=lock_decks[deck_id].version)
@@ -244,28 +249,38 @@ def compile_source(
         f"allocated it); '{c.key}' gets a new id. Learners keep their notes and reviews: Anki matches notes by GUID"
         for c in plan.reallocated
     )
+    if retiring.unshipped.get(""):
+        count = len(retiring.unshipped[""])
+        notices += (
+            f"{count} note{'s' * (count != 1)} the source no longer has {'are' if count != 1 else 'is'} in no package "
+            "of the out folder (a removed deck whose package is gone?): recorded as retired, but learners who have "
+            f"{'them' if count != 1 else 'it'} keep {'them' if count != 1 else 'it'} untagged",
+        )
     bumped = {d.deck for d in diffs.values() if d.version_to > d.version_from}
     older = frozenset(k for k in shipping if lock.retired[k].deck in bumped)
     if older:  # a new version: notes the last one retired are not shipped again (they never change the diff)
         return compile_source(source, lock, clock, previous, progress, leave_out=leave_out | older)
-    return Compiled(files, Result(tuple(diffs[d.id] for d in source.decks), len(models), notices=notices))
+    return Compiled(files, Result(tuple(diffs[d] for d in decks), len(models), notices=notices), tuple(remove))
 
 
 def _diffs(
-    source: Source, lock: Lock, plan: identity.Plan, outs: list[tuple[str, NoteOut]], wanted: list[Wanted],
-    retiring: _Retiring, versions: Mapping[str, int], models: Mapping[str, genanki.Model],
-    old_by_guid: Mapping[str, OldNote], old_models: Mapping[int, dict[str, Any]],
+    source: Source, decks: Mapping[str, Deck], lock: Lock, plan: identity.Plan, outs: list[tuple[str, NoteOut]],
+    wanted: list[Wanted], retiring: _Retiring, versions: Mapping[str, int], models: Mapping[str, genanki.Model],
+    old_notes: Mapping[str, tuple[str, OldNote]], old_models: Mapping[int, dict[str, Any]],
 ) -> dict[str, DeckDiff]:
     """What importing each deck's new package does to a collection holding the last one."""
     locked_types = lock.note_types
     moved = {p for p in versions if p in locked_types and locked_types[p].version != versions[p]}
+    ours = {d.id for d in source.decks}
     diffs = {}
-    for deck in source.decks:
+    for deck in decks.values():
         version = lock.decks[deck.id].version if deck.id in lock.decks else 0
-        diffs[deck.id] = DeckDiff(deck.id, deck.name, f"{deck.id}.apkg", version, version)
+        diffs[deck.id] = DeckDiff(deck.id, deck.name, f"{deck.id}.apkg", version, version, removed=deck.id not in ours)
     deck_types: dict[str, set[str]] = defaultdict(set)
+    fronts: dict[str, str] = {}
     for (deck_id, note), want in zip(outs, wanted, strict=True):
         d = diffs[deck_id]
+        fronts[want.key] = note.fields[0]
         d.notes += 1
         d.cards += len(note.assigned.card_ids)
         pattern = want.key.split(":", 1)[0]
@@ -277,7 +292,9 @@ def _diffs(
                 d.retired.append(want.key)
             continue
         deck_types[deck_id].add(pattern)
-        last = old_by_guid.get(note.guid)
+        last_deck, last = old_notes.get(note.guid, ("", None))
+        if last_deck != deck_id and last_deck in diffs and diffs[last_deck].removed:
+            diffs[last_deck].moved_out[d.file] = diffs[last_deck].moved_out.get(d.file, 0) + 1
         if last is not None and last.subdeck and last.subdeck != note.subdeck:
             d.regrouped[(last.subdeck, note.subdeck)] = d.regrouped.get((last.subdeck, note.subdeck), 0) + 1
         if pattern in moved and status != "added":  # the learner's note is on the old note type
@@ -292,6 +309,7 @@ def _diffs(
     for deck_id, keys in retiring.unshipped.items():
         if deck_id in diffs:
             diffs[deck_id].retired_unshipped += keys
+    replaced.name(list(diffs.values()), fronts)
     for deck_id, patterns in deck_types.items():
         for p in sorted(patterns):
             m = models[p]
@@ -307,9 +325,9 @@ def _diffs(
     return diffs
 
 
-def _stale(out: Path, files: dict[str, bytes]) -> list[str]:
-    """The files whose content differs from what the build would write."""
-    stale = []
+def _stale(out: Path, files: dict[str, bytes], remove: Sequence[str] = ()) -> list[str]:
+    """The files whose content differs from what the build would write, or that it removes."""
+    stale = [f"{out / name}: its deck is no longer in the source and no note is left in it; a build removes it" for name in remove if (out / name).exists()]
     for name, data in files.items():
         path = out / name
         try:
@@ -343,11 +361,12 @@ def check_out(out: Path, source_path: Path) -> None:
         )
 
 
-def _read_previous(out: Path, source: Source) -> dict[str, bytes]:
+def _read_previous(out: Path, source: Source, lock: Lock) -> dict[str, bytes]:
+    """The packages in `out` of the source's decks and of every deck the lock has shipped."""
     previous = {}
-    for deck in source.decks:
+    for deck_id in dict.fromkeys([*(d.id for d in source.decks), *lock.decks]):
         try:
-            previous[deck.id] = (out / f"{deck.id}.apkg").read_bytes()
+            previous[deck_id] = (out / f"{deck_id}.apkg").read_bytes()
         except OSError:
             pass
     return previous
@@ -404,7 +423,10 @@ def _namespace(source: Source, shipped: str | None) -> str:
 def _unchanged(summary: Mapping[str, Any]) -> Result:
     """The result of a build that found nothing to do, from the last build's summary."""
     diffs = tuple(
-        DeckDiff(d["id"], d["name"], d["file"], d["version"], d["version"], notes=d["notes"], cards=d["cards"], unchanged=d["notes"])
+        DeckDiff(
+            d["id"], d["name"], d["file"], d["version"], d["version"], notes=d["notes"], cards=d["cards"], unchanged=d["notes"],
+            removed=d.get("removed", False),
+        )
         for d in summary["decks"]
     )
     return Result(diffs, note_types=summary["note_types"], up_to_date=True)
@@ -447,18 +469,19 @@ def build(
         with _no_gc():
             source = read_source(source_path, source_bytes)
             lock, said = _lock(out, source, recover_lock)
-            compiled = compile_source(source, lock, clock or Clock(), _read_previous(out, source), progress)
+            compiled = compile_source(source, lock, clock or Clock(), _read_previous(out, source, lock), progress)
         r = compiled.result
         if said:
             r = dataclasses.replace(r, notices=(said, *r.notices))
         if check:
-            return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files)))
-        written = atomic.write_all(out, compiled.files, last=lockfile.NAME)
+            return dataclasses.replace(r, stale=tuple(_stale(out, compiled.files, compiled.remove)))
+        written = atomic.write_all(out, compiled.files, last=lockfile.NAME, remove=compiled.remove)
         summary = {
             "note_types": r.note_types,
             "decks": [
-                {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards}
+                {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards, "removed": d.removed}
                 for d in r.decks
+                if d.notes or not d.removed  # a removed deck's package the build removed is no deck of the next
             ],
         }
         try:  # a cache: failing to write it costs the next build time, nothing else
@@ -472,4 +495,5 @@ def diff(source_path: Path, out: Path, *, clock: Clock | None = None) -> Result:
     """What a build would change, without writing anything."""
     with _no_gc(), atomic.exclusive(out, shared=True):
         source = read_source(source_path)
-        return compile_source(source, _lock(out, source)[0], clock or Clock(), _read_previous(out, source)).result
+        lock = _lock(out, source)[0]
+        return compile_source(source, lock, clock or Clock(), _read_previous(out, source, lock)).result

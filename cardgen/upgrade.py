@@ -72,11 +72,15 @@ class DeckDiff:
     conflicting: list[str] = field(default_factory=list)  # notes of a note type in a new version
     types: list[TypeChange] = field(default_factory=list)
     regrouped: dict[tuple[str, str], int] = field(default_factory=dict)  # (old subdeck, new) -> notes
+    replaced: list[str] = field(default_factory=list)  # notes that look edited but are new to Anki, said plainly
+    removed: bool = False  # the source no longer has this deck: this is its package's last version
+    moved_out: dict[str, int] = field(default_factory=dict)  # a removed deck's live notes: package -> how many
 
     @property
     def changed(self) -> bool:
         return bool(
-            self.added or self.updated or self.retired or self.retired_unshipped or self.conflicting or self.types or self.regrouped
+            self.added or self.updated or self.retired or self.retired_unshipped or self.conflicting or self.types
+            or self.regrouped or self.moved_out
         )
 
     def predicted(self) -> dict[str, int]:
@@ -183,7 +187,8 @@ def summary(diff: DeckDiff) -> str:
         f"{len(diff.conflicting)} moved to a new note type" if diff.conflicting else "",
     ]
     notes = ", ".join(p for p in parts if p)
-    return f"notes: {notes}" if notes else "notes unchanged"
+    said = f"notes: {notes}" if notes else "notes unchanged"
+    return f"deck no longer in the source, {said}" if diff.removed else said
 
 
 def changelog_entry(diff: DeckDiff, date: str) -> Change:
@@ -220,11 +225,29 @@ def migration_help(old_name: str, new_name: str, migration: str) -> str:
     )
 
 
+def _removed(d: DeckDiff) -> list[str]:
+    """What a learner of a deck the source no longer has keeps, and where its notes went."""
+    lines = [f"    deck '{d.deck}' is no longer in the source: nothing updates {d.file} after this version"]
+    for file, count in sorted(d.moved_out.items()):
+        lines.append(
+            f"    {count} of its note{'s' * (count != 1)} now ship in {file}: learners who import it keep those cards in "
+            f"'{d.name}' with their reviews (Anki matches notes by GUID and never moves cards), and the notes update there"
+        )
+    if d.retired:
+        lines.append(f"    its last version ships the {len(d.retired)} notes no deck has now, tagged retired, as a removed fact's are")
+    elif not d.notes:
+        lines.append(f"    no note is left to ship in it, so the build removes {d.file}; publish it no more")
+    return lines
+
+
 def changelog_markdown(decks: Sequence[Deck], lock_decks: Mapping[str, DeckEntry]) -> bytes:
+    """Each deck's history, newest first; a deck the source no longer has keeps its own."""
     lines = ["# Changelog", "", "Written by `cardgen build` from `cardgen.lock.json`; do not edit by hand.", ""]
-    for deck in decks:
-        lines += [f"## {deck.name} (`{deck.id}.apkg`)", ""]
-        for entry in reversed(lock_decks.get(deck.id, DeckEntry()).changelog):
+    headings = [(d.id, f"{d.name} (`{d.id}.apkg`)") for d in decks]
+    headings += [(i, f"`{i}.apkg` (no longer in the source)") for i in sorted(set(lock_decks) - {d.id for d in decks})]
+    for deck_id, heading in headings:
+        lines += [f"## {heading}", ""]
+        for entry in reversed(lock_decks.get(deck_id, DeckEntry()).changelog):
             lines.append(f"### Version {entry.version}, {entry.date}")
             lines.append("")
             lines += [f"- {item}" for item in [entry.notes, *entry.note_types]]
@@ -238,7 +261,9 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
     for d in diffs:
         lines.append(f"  {d.file}: {d.name} v{d.version_to}: {d.notes} notes, {d.cards} cards")
         if not d.version_from:
-            lines.append(f"    first version: {len(d.added)} notes")
+            known = d.notes - len(d.added)
+            held = f", {known} of them shipped before in another package (learners' notes update in place)" if known else ""
+            lines.append(f"    first version: {d.notes} notes{held}")
         elif not d.changed:
             lines.append(f"    unchanged since v{d.version_from}")
         else:
@@ -246,6 +271,9 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
                 f"    since v{d.version_from}: {len(d.added)} added, {len(d.updated)} updated, {d.unchanged} unchanged, "
                 f"{len(d.retired) + len(d.retired_unshipped)} retired, {len(d.conflicting)} to a new note type"
             )
+        if d.removed:
+            lines += _removed(d)
+        lines += [f"    {line}" for line in d.replaced]
         for t in d.types:
             lines.append(f"    note type '{t.name}': {t.detail}")
         for (old, new), count in sorted(d.regrouped.items()):

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from conftest import FIXTURES, ROOT, T0, build, build_at, copy_source, run
@@ -87,10 +87,10 @@ def test_a_full_disk_keeps_the_previous_decks_and_leaves_no_temp_file(small: Pat
 class _Faulty:
     """The os module as cardgen.atomic sees it, failing (or killing the process) at one step.
 
-    Steps are the calls that touch the disk: fsync, chmod, link and replace, in order.
+    Steps are the calls that touch the disk: fsync, chmod, link, replace and remove, in order.
     """
 
-    STEPS = ("fsync", "chmod", "link", "replace")
+    STEPS = ("fsync", "chmod", "link", "replace", "remove")
 
     def __init__(self, at: int | None, kill: bool = False) -> None:
         self.at, self.kill, self.count = at, kill, 0
@@ -111,28 +111,41 @@ class _Faulty:
         return step
 
 
-def _versions(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes], dict[str, bytes]]:
+def _text_edit(text: str) -> str:
+    return text.replace("Our vital organs", "Our vital organs (edited)")
+
+
+def _deck_id_edit(text: str) -> str:
+    """The second deck under a new id: its package is written anew and the old one removed."""
+    return text.replace("  - id: b12\n", "  - id: vitamin-b12\n")
+
+
+def _versions(tmp_path: Path, change: Callable[[str], str] = _text_edit) -> tuple[Path, Path, dict[str, bytes], dict[str, bytes]]:
     """A source built once (old) and the files an edit of it builds (new)."""
     source = copy_source(FIXTURES / "small.yaml", tmp_path)
     out = tmp_path / "decks"
     build_at(source, out, T0)
     (out / ".cardgen-build.json").unlink()
     old = files(out)
-    source.write_text(source.read_text().replace("Our vital organs", "Our vital organs (edited)"))
+    source.write_text(change(source.read_text()))
     shutil.copytree(out, tmp_path / "new")
     build_at(source, tmp_path / "new", T0 + 60)
     (tmp_path / "new" / ".cardgen-build.json").unlink()
     return source, out, old, files(tmp_path / "new")
 
 
-def test_a_failure_at_any_write_step_leaves_every_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """All or nothing: a failure after some files were renamed puts them back."""
+@pytest.mark.parametrize("change", [_text_edit, _deck_id_edit], ids=["a fact edited", "a deck's package removed"])
+def test_a_failure_at_any_write_step_leaves_every_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[str], str]
+) -> None:
+    """All or nothing: a failure after some files were renamed or removed puts them back."""
     from cardgen import atomic
     from cardgen.build import build as build_decks
     from cardgen.errors import OutputError
     from cardgen.identity import Clock
 
-    source, out, old, new = _versions(tmp_path)
+    source, out, old, new = _versions(tmp_path, change)
+    assert change is _text_edit or ("b12.apkg" in old and "b12.apkg" not in new)
     counter = _Faulty(None)
     monkeypatch.setattr(atomic, "os", counter)
     build_decks(source, tmp_path / "new", clock=Clock(now=T0 + 60, real=T0 + 60), cached=False)  # nothing to write there
