@@ -264,6 +264,7 @@ class _Builder:
         topics: dict[str, Topic] = {}
         where: dict[str, Path_] = {}
         first: dict[str, int] = {}
+        names: dict[str, tuple[Path_, str]] = {}  # each deck and subdeck name as Anki matches it -> where, as written
         for index, deck in enumerate(self.root["decks"]):
             if not isinstance(deck, Map) or not isinstance(deck.get("topics"), Seq):
                 continue
@@ -273,6 +274,7 @@ class _Builder:
                 self.at(("decks", index, "id"), f"deck id '{deck_id}' is used twice (first at line {line}); rename one")
                 continue
             first.setdefault(deck_id, index)
+            self.deck_name(("decks", index, "name"), name, names)
             own = []
             for t_index, topic in enumerate(deck["topics"]):
                 topic_id = _text(topic.get("id")) if isinstance(topic, Map) else ""
@@ -284,11 +286,33 @@ class _Builder:
                     self.at((*path, "id"), f"topic id '{topic_id}' is used twice (first at line {line}); topic ids are unique across decks")
                     continue
                 t = Topic(topic_id, _text(topic.get("name")), deck_id, name, tag)
+                self.deck_name((*path, "name"), t.subdeck, names, t.name)
                 topics[t.id], where[t.id] = t, path
                 own.append(t)
             if ("decks", index) not in self.broken:
                 decks.append(Deck(deck_id, name, tag, _text(deck.get("description")), tuple(own)))
         return decks, topics, where
+
+    def deck_name(self, path: Path_, full: str, names: dict[str, tuple[Path_, str]], shown: str | None = None) -> None:
+        """A deck name Anki keeps as written: no part it would show as 'blank', and none that
+        it would merge with another deck's (it matches deck names ignoring case and the spaces
+        around each '::' part)."""
+        if not full:
+            return  # a missing name: the schema has said so
+        shown = shown or full
+        parts = [part.strip() for part in full.split("::")]
+        if not all(parts):
+            self.at(path, f"{self.places.name(path)} is '{shown}', with an empty part around '::' that Anki shows as "
+                    "a deck named 'blank'; write a name there or remove the '::'")
+            return
+        key = "::".join(part.casefold() for part in parts)
+        if key in names:
+            where, other = names[key]
+            self.at(path, f"{self.places.name(path)} is '{shown}', the same deck to Anki as '{other}' at line "
+                    f"{self.places.mark(where)[0]} (Anki matches deck names ignoring case and the spaces around '::'), "
+                    "so their cards would land in one deck; rename one")
+            return
+        names[key] = (path, shown)
 
     def resolve(self, path: Path_, value: str, options: dict[str, Any], what: str) -> bool:
         if value in options:

@@ -56,7 +56,7 @@ BREAKS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "give-away": ("warning", [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="shield", topic="basics", prompt="Bone health: besides our vital organs, what do bones anchor?", answer="Our muscles"))]),
     "front-length": ("warning", [(PROMPT, '    prompt: "Bone health, as the dietitian\'s article on multiple sclerosis explains in the opening paragraphs of its section on the skeleton\'s many functions: what do bones protect?"')]),
     "single-card-topic": ("warning", [
-        ('      - id: foods\n', '      - id: foods\n        name: "Foods"\n      - id: lonely\n'),
+        ('      - id: foods\n        name: "Foods"\n', '      - id: foods\n        name: "Foods"\n      - id: lonely\n        name: "Lonely"\n'),
         ("facts:\n", "facts:\n" + EXTRA_FACT.format(id="alone", topic="lonely", prompt="Bone health: what does the skeleton store?", answer="Calcium")),
     ]),
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, build, run
+from engine import open_collection
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 LOCATED = re.compile(r"^(?:Error: )?(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$", re.M)
@@ -212,6 +213,11 @@ def test_a_source_from_a_pipe_is_read_once_and_built(small: Path, tmp_path: Path
         ('answer: "Our vital organs"', "answer: =", "'=' is read by YAML as YAML's '=' value; put it in double quotes"),
         ("[[osteoblasts]]", "[[\u200b\u2800]]", "one of invisible characters only"),
         ("[[osteoblasts]]", "[[[osteoblasts]]]", "unbalanced or nested [[ ]]"),
+        # deck names as Anki matches them (test_a_deck_name_is_matched_ignoring_case_and_blank_parts_show_as_blank)
+        ('name: "Test B12"', 'name: "test bones"', "'test bones', the same deck to Anki as 'Test Bones' at line 19"),
+        ('name: "Foods"', 'name: "BASICS"', "'BASICS', the same deck to Anki as 'Basics' at line 24"),
+        ('name: "Foods"', 'name: "Foods::"', "'Foods::', with an empty part around '::' that Anki shows as a deck named 'blank'"),
+        ('name: "Test B12"', 'name: "  "', "Anki shows as a deck named 'blank'"),
     ],
 )
 def test_values_a_learner_could_not_see_or_yaml_would_misread_are_refused_with_the_fix(
@@ -222,3 +228,15 @@ def test_values_a_learner_could_not_see_or_yaml_would_misread_are_refused_with_t
     small.write_text(text.replace(old, new, 1), encoding="utf-8")
     result = run("validate", "--source", small)
     assert result.exit_code == 1 and says in result.output, result.output
+
+
+def test_a_deck_name_is_matched_ignoring_case_and_blank_parts_show_as_blank(tmp_path: Path) -> None:
+    """The engine facts the deck-name checks above rest on."""
+    col = open_collection(tmp_path / "anki")
+    try:
+        first = col.decks.id("Test Bones::Basics")
+        assert col.decks.id("test bones:: BASICS ") == first
+        assert col.decks.name(col.decks.id("Test Bones::")) == "Test Bones::blank"
+        assert col.decks.name(col.decks.id("  ")) == "blank"
+    finally:
+        col.close()
