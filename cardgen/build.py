@@ -154,7 +154,7 @@ def compile_source(
         p: source.note_types[p].version if p in source.note_types else locked_types[p].version if p in locked_types else 1
         for p in used
     }
-    models = {p: package.model(PATTERNS[p], versions[p], namespace) for p in used}
+    models = {p: package.model(PATTERNS[p], versions[p], namespace, source.read_aloud) for p in used}
     schemas = {p: package.schema(m) for p, m in models.items()}
     refused = upgrade.schema_problems(source, locked_types, models, schemas, versions)
     if refused:

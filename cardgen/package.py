@@ -21,7 +21,7 @@ import genanki
 from cardgen import identity
 from cardgen.identity import Assigned
 from cardgen.lock import Schema
-from cardgen.patterns.base import CSS, Pattern
+from cardgen.patterns.base import CSS, Pattern, spoken
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, no time zone
 
@@ -59,21 +59,24 @@ class OldNote:
     subdeck: str
 
 
-def model(pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY) -> genanki.Model:
+def model(pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY, read_aloud: str | None = None) -> genanki.Model:
     """The note type of a pattern, every field and card type with its fixed id.
 
     A declared new version is a note type of its own, with its own id and name, so that
     Anki never has to invent a "Name+" copy; its fields and card types keep their ids.
     A project's namespace is in the name too: Anki adds "+" to a name another note type has.
+    Read-aloud changes only the card types' templates, so turning it on or off reaches
+    learners in place.
     """
+    sides = [spoken(t, read_aloud) if read_aloud else (t.front, t.back) for t in pattern.templates]
     said = [namespace] * (namespace != identity.LEGACY) + [f"v{version}"] * (version != 1)
     return genanki.Model(
         model_id=identity.model_id(pattern.key, version, namespace),
         name=f"{pattern.name} ({', '.join(said)})" if said else pattern.name,
         fields=[{"name": f.name, "id": identity.field_id(pattern.key, f.key)} for f in pattern.fields],
         templates=[
-            {"name": t.name, "id": identity.template_id(pattern.key, t.key), "qfmt": t.front, "afmt": t.back}
-            for t in pattern.templates
+            {"name": t.name, "id": identity.template_id(pattern.key, t.key), "qfmt": front, "afmt": back}
+            for t, (front, back) in zip(pattern.templates, sides, strict=True)
         ],
         css=CSS,
         model_type=genanki.Model.CLOZE if pattern.cloze else genanki.Model.FRONT_BACK,

@@ -8,6 +8,7 @@ the gallery shows is what Anki shows. The gallery needs no network: one HTML fil
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,10 @@ from cardgen.render import visible
 from cardgen.validate import read_source
 
 GALLERY = Path(__file__).with_name("gallery.html")
+# Where a card's text-to-speech stands, Anki's reviewer shows a replay button; so does the
+# gallery (which does not speak), instead of the engine's "[anki:play:q:0]".
+PLAY = re.compile(r"\[anki:play:[qa]:\d+\]")
+REPLAY = '<span class="replay-button" role="img" aria-label="replay button: read aloud">&#9654;</span>'
 PLACEHOLDER = "/*CARDS*/[]"
 
 
@@ -77,7 +82,7 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
                 note_type = note.note_type()
                 assert note_type is not None
                 template = note_type["tmpls"][0 if PATTERNS[spec.pattern].cloze else card.ord]["name"]
-                question, answer = card.question(), card.answer()
+                question, answer = (PLAY.sub(REPLAY, side) for side in (card.question(), card.answer()))
                 cards.append(
                     PreviewCard(
                         deck=col.decks.name(card.did),

@@ -118,6 +118,7 @@ class Source:
     namespace: str | None = None  # this project's identity in learners' collections
     namespace_mark: tuple[int, int] = (1, 1)  # where it is declared, or the top of the file
     inputs: Mapping[Path, str] = field(default_factory=dict)  # each document file -> sha256 of the bytes checked
+    read_aloud: str | None = None  # a language (en_US): fronts and answers carry Anki's text-to-speech
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,12 @@ def source_schema() -> dict[str, Any]:
         "description": "this project's identity in learners' collections, declared once and never changed: "
         "notes and note types of two projects with different namespaces never overwrite each other",
     }
+    result["properties"]["read_aloud"] = {
+        "type": "string",
+        "pattern": "^[a-z]{2,3}(_[A-Z]{2})?$",
+        "description": "a language such as en_US: every card's front and answer carry Anki's text-to-speech, with a "
+        "replay button; learners can turn automatic playback off in the deck's options",
+    }
     result["properties"]["skip"] = {
         "type": "array",
         "description": "passages of the documents deliberately carded by no fact (cardgen sources)",

@@ -451,7 +451,7 @@ def check(root: Map, path: Path) -> Source:
     namespace = root.get("namespace")
     mark = places.mark(("namespace",)) if namespace is not None else (1, 1)
     inputs = {text.path: text.digest for text in builder.texts.values() if text is not None}
-    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs)
+    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs, read_aloud=root.get("read_aloud"))
 
 
 def read_source(path: Path, data: bytes | None = None) -> Source:

@@ -130,6 +130,19 @@ def back(answer_html: str) -> str:
     return f'{{{{FrontSide}}}}\n<hr id=answer>\n<div class="answer">{answer_html}</div>\n{BACK_TAIL}'
 
 
+def spoken(template: Template, language: str) -> tuple[str, str]:
+    """The card type's front and back with Anki's text-to-speech, which a learner replays with
+    a button (or hears at once, unless the deck's options say not to): the front as shown,
+    and on the back the answer (between the rule and the explanation), or for a cloze the
+    whole filled-in text."""
+    def say(part: str) -> str:
+        return f"[anki:tts lang={language}]{part}[/anki:tts]"
+
+    before, _, after = template.back.partition("<hr id=answer>")
+    answer = after.split(BACK_TAIL, 1)[0].strip() or before.replace("{{FrontSide}}", "").strip()
+    return template.front + say(template.front), template.back.replace(answer, answer + say(answer), 1)
+
+
 def text(value: str) -> str:
     """Plain source text as field HTML: markup and template syntax stay literal."""
     escaped = html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
