@@ -230,8 +230,7 @@ def compile_source(
             d.version_to = d.version_from + 1
             entry = DeckEntry(d.version_to, (*entry.changelog, upgrade.changelog_entry(d, today)))
         lock_decks[deck.id] = entry
-        has_retired = any(v.deck == deck.id for v in retired.values())
-        text = upgrade.description(deck, entry.changelog, has_retired)
+        text = upgrade.description(deck, entry.changelog)
         notes = [note for deck_id, note in outs if deck_id == deck.id]
         if notes:
             files[d.file] = package.write(deck.name, text, all_models, model_mods, notes)

@@ -91,6 +91,8 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
     said = (
         f"recovered {len(notes)} notes, {len(retired)} retired notes and {len(types)} note types from the packages in {out}/"
         + (f", and each deck's versions from {upgrade.CHANGELOG_NAME}" if history else f" ({upgrade.CHANGELOG_NAME} missing: version history starts again)")
+        + ". Notes retired in earlier versions, and note types no package holds now, are in no package: a retired fact "
+        "that comes back gets a new note, and a note type that comes back is checked for schema changes against its pattern only"
     )
     return lock, said
 

@@ -11,6 +11,7 @@ version and a short changelog, which also go to decks/CHANGELOG.md.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
@@ -27,6 +28,7 @@ CHANGELOG_NAME = "CHANGELOG.md"
 # can delete them in one step. A learner who has the note keeps its cards where they are.
 RETIRED_SUBDECK = "Retired (safe to delete)"
 RECENT = 3  # changelog entries shown in a deck's description
+_RETIRED = re.compile(r"\b\d+ retired\b")  # as `summary` counts them
 
 
 class SchemaChangeRefused(CardgenError):
@@ -195,8 +197,10 @@ def changelog_entry(diff: DeckDiff, date: str) -> Change:
     return Change(diff.version_to, date, summary(diff), tuple(f"{t.name}: {t.detail}" for t in diff.types) if diff.version_from else ())
 
 
-def description(deck: Deck, history: Sequence[Change], has_retired: bool) -> str:
-    """The deck description learners see: the source's text, the version, recent changes."""
+def description(deck: Deck, history: Sequence[Change]) -> str:
+    """The deck description learners see: the source's text, the version, recent changes, and
+    how to delete retired notes while any version has retired some (learners who had those
+    versions have them; the changelog says so, and it survives a lost lock)."""
     parts = [html.escape(deck.description)]
     if history:
         latest = history[-1]
@@ -205,7 +209,7 @@ def description(deck: Deck, history: Sequence[Change], has_retired: bool) -> str
             items = [entry.notes, *entry.note_types]
             lines.append(f"v{entry.version} ({entry.date}): " + html.escape("; ".join(items)))
         parts.append("<br>".join(lines))
-    if has_retired:
+    if any(_RETIRED.search(entry.notes) for entry in history):
         parts.append(
             "Retired notes: facts removed from this deck stay in your collection, tagged "
             f"<code>{html.escape(deck.tag)}::retired</code> and marked on the back. To delete them: Browse, search "

@@ -15,7 +15,6 @@ from engine import import_package, open_collection, render_problems, review, vis
 
 from cardgen.build import diff
 from cardgen.identity import Clock
-from cardgen.preview import PLAY
 
 
 @pytest.fixture
@@ -41,8 +40,7 @@ def spoken(col: Collection) -> list[tuple[str, list[TTSTag], list[TTSTag]]]:
         card = col.get_card(card_id)
         q, a = card.question_av_tags(), card.answer_av_tags()
         assert all(isinstance(tag, TTSTag) for tag in q + a)
-        front = PLAY.sub("", visible_text(card.question())).strip()  # the client shows a replay button there
-        found.append((front, [t for t in q if isinstance(t, TTSTag)], [t for t in a if isinstance(t, TTSTag)]))
+        found.append((visible_text(card.question()), [t for t in q if isinstance(t, TTSTag)], [t for t in a if isinstance(t, TTSTag)]))
     return found
 
 
