@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-import genanki
-
 from cardgen import package
-from cardgen.build import notes_of
+from cardgen.assemble import notes_of
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import CSS, Pattern, Template, norm
 from cardgen.quality import (
@@ -98,7 +96,7 @@ class Report:
 def cards_of(source: Source) -> list[Card]:
     """Every card the source builds, rendered as Anki renders our templates."""
     result = []
-    models: dict[str, genanki.Model] = {}
+    models: dict[str, package.Model] = {}
     for spec in notes_of(source):
         pattern = PATTERNS[spec.pattern]
         model = models.get(spec.pattern) or models.setdefault(spec.pattern, package.model(pattern))

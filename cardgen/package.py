@@ -23,6 +23,7 @@ from cardgen.identity import Assigned
 from cardgen.lock import Schema
 from cardgen.patterns.base import CSS, Pattern, spoken
 
+Model = genanki.Model  # a note type as written; other modules name it through here, never genanki
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, no time zone
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cardgen import atomic, identity
-from cardgen.build import compile_source, notes_of
+from cardgen.assemble import compile_source, notes_of
 from cardgen.errors import CardgenError
 from cardgen.identity import Clock
 from cardgen.lint import lint

@@ -15,10 +15,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
-import genanki
-
 from cardgen.errors import CardgenError
 from cardgen.lock import Change, DeckEntry, NoteType, Schema
+from cardgen.package import Model
 from cardgen.records import Deck, Source
 from cardgen.render import visible
 
@@ -96,7 +95,7 @@ class DeckDiff:
 
 
 def schema_problems(
-    source: Source, locked_types: Mapping[str, NoteType], models: Mapping[str, genanki.Model], schemas: Mapping[str, Schema],
+    source: Source, locked_types: Mapping[str, NoteType], models: Mapping[str, Model], schemas: Mapping[str, Schema],
     versions: Mapping[str, int],
 ) -> list[str]:
     """Every note type whose schema changed since the lock without a new declared version."""

@@ -16,7 +16,7 @@ from anki.collection import Collection
 from conftest import ROOT
 from engine import import_package, open_collection, visible_text
 
-from cardgen.build import notes_of
+from cardgen.assemble import notes_of
 from cardgen.patterns import PATTERNS
 from cardgen.validate import read_source
 
