@@ -21,7 +21,6 @@ from cardgen.errors import Problem, SourceError
 from cardgen.identity import Assigned, Clock, Plan, Wanted
 from cardgen.lock import DeckEntry, Lock
 from cardgen.package import NoteOut
-from cardgen.patterns import PATTERNS
 from cardgen.records import Fact, NoteSpec, Source
 from cardgen.upgrade import DeckDiff
 
@@ -64,7 +63,7 @@ def notes_of(source: Source) -> list[NoteSpec]:
     by_pattern: dict[str, list[Fact]] = defaultdict(list)
     for fact in source.facts:
         by_pattern[fact.pattern].append(fact)
-    return [note for key, facts in by_pattern.items() for note in PATTERNS[key].notes(facts)]
+    return [note for key, facts in by_pattern.items() for note in source.patterns[key].notes(facts)]
 
 
 def compile_source(
@@ -113,7 +112,7 @@ def _note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:
         for p in sorted(used)
     }
     namespace = lock.namespace or identity.LEGACY
-    models = {p: package.model(PATTERNS[p], versions[p], namespace, source.read_aloud) for p in versions}
+    models = {p: package.model(source.patterns[p], versions[p], namespace, source.read_aloud, source.patterns.css) for p in versions}
     schemas = {p: package.schema(m) for p, m in models.items()}
     refused = upgrade.schema_problems(source, locked, models, schemas, versions)
     if refused:

@@ -19,7 +19,7 @@ from cardgen.errors import OutputError
 from cardgen.identity import Clock
 from cardgen.load import read_bytes
 from cardgen.outdir import check_out, lock_in, read_previous, stale
-from cardgen.patterns import PATTERNS
+from cardgen.patterns import PATTERNS, Registry
 from cardgen.upgrade import DeckDiff
 from cardgen.validate import read_source
 
@@ -52,15 +52,16 @@ def _no_gc() -> Iterator[None]:
 
 def build(
     source_path: Path, out: Path, check: bool = False, progress: Progress = quiet, *,
-    clock: Clock | None = None, cached: bool = True, recover_lock: bool = False,
+    clock: Clock | None = None, cached: bool = True, recover_lock: bool = False, patterns: Registry = PATTERNS,
 ) -> Result:
-    """Build every deck of the source into `out`; with `check`, only say what is stale.
+    """Build every deck of the source into `out`, its facts read as `patterns` say; with
+    `check`, only say what is stale.
 
     When source, lock, outputs and tool are exactly as the last build left them, nothing
     is parsed or built: the answer is already known (unless `cached` is off, as in tests
     of what a build does).
     """
-    tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p)), sort_keys=True) for p in PATTERNS.values()]))
+    tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p, css=patterns.css)), sort_keys=True) for p in patterns.values()]))
     if not check:
         check_out(out, source_path)
     source_bytes = read_bytes(source_path)  # once: what is checked is what is built
@@ -71,7 +72,7 @@ def build(
                 atomic.remove_stale_temps(out, known["files"])
             return _unchanged(known["summary"])
         with _no_gc():
-            source = read_source(source_path, source_bytes)
+            source = read_source(source_path, source_bytes, patterns)
             lock, said = lock_in(out, source, recover_lock)
             compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress)
         r = compiled.result
@@ -95,9 +96,9 @@ def build(
     return dataclasses.replace(r, written=tuple(written))
 
 
-def diff(source_path: Path, out: Path, *, clock: Clock | None = None) -> Result:
+def diff(source_path: Path, out: Path, *, clock: Clock | None = None, patterns: Registry = PATTERNS) -> Result:
     """What a build would change, without writing anything."""
     with _no_gc(), atomic.exclusive(out, shared=True):
-        source = read_source(source_path)
+        source = read_source(source_path, patterns=patterns)
         lock = lock_in(out, source)[0]
         return compile_source(source, lock, clock or Clock(), read_previous(out, source, lock)).result

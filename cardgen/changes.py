@@ -16,7 +16,6 @@ from cardgen import identity, package, replaced, upgrade
 from cardgen.identity import Plan, Wanted
 from cardgen.lock import Lock
 from cardgen.package import NoteOut
-from cardgen.patterns import PATTERNS
 from cardgen.records import Source
 from cardgen.retire import Previous, Retiring
 from cardgen.upgrade import DeckDiff, NoteChange, TypeChange
@@ -86,7 +85,7 @@ def _type_change(
     """What a learner sees of the pattern's note type, if anything changed."""
     m = types.models[pattern]
     if pattern in moved:
-        old_name = package.model(PATTERNS[pattern], lock.note_types[pattern].version, lock.namespace or identity.LEGACY).name
+        old_name = package.model(source.patterns[pattern], lock.note_types[pattern].version, lock.namespace or identity.LEGACY).name
         return TypeChange(m.name, "new version", upgrade.migration_help(old_name, m.name, source.note_types[pattern].migration))
     if plan.status[pattern] == "added":
         return TypeChange(m.name, "new", "added")

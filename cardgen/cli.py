@@ -311,7 +311,7 @@ def stats(source: Path) -> None:
 
     parsed = _read(source)
     cards = cards_of(parsed)
-    rows = table(cards)
+    rows = table(cards, parsed.patterns)
     body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
     totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
     echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))

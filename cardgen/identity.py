@@ -27,21 +27,6 @@ from cardgen import lock as lockfile
 from cardgen.errors import CardgenError
 from cardgen.lock import Collision, Lock, Note, NoteType, Schema
 
-# Note type ids are fixed forever: a learner's collection knows the note type by this id.
-# Never change or reuse one; a new pattern takes a new number.
-MODEL_IDS: Mapping[str, int] = {
-    "concept": 1_735_689_600_001,
-    "cloze": 1_735_689_600_002,
-    "nutrient_role": 1_735_689_600_003,
-    "deficiency": 1_735_689_600_004,
-    "food_source": 1_735_689_600_005,
-    "exercise": 1_735_689_600_006,
-    "risk_factor": 1_735_689_600_007,
-    "ms_factor": 1_735_689_600_008,
-    "food_set": 1_735_689_600_009,
-    "exercise_set": 1_735_689_600_010,
-}
-
 
 def _hash_id(*parts: str) -> int:
     """A stable positive 53-bit id (safe in JavaScript too) from names that never change."""
@@ -52,23 +37,27 @@ def _hash_id(*parts: str) -> int:
 LEGACY = "cardgen"  # the namespace of every deck shipped before projects declared their own
 
 
-def model_id(pattern: str, version: int = 1, namespace: str = LEGACY) -> int:
+def model_id(pattern: str, published: int, version: int = 1, namespace: str = LEGACY) -> int:
     """A project's note type for a pattern: its own id, so two projects' note types never meet.
 
-    Version 1 is the published id; a declared new version is a new note type, for good.
+    `published` is the id the pattern declares, which decks of the legacy namespace shipped;
+    a project's own namespace derives one from it. A declared new version is a new note
+    type, for good.
     """
-    base = MODEL_IDS[pattern] if namespace == LEGACY else _hash_id("cardgen-model", namespace, pattern)
+    base = published if namespace == LEGACY else _hash_id("cardgen-model", namespace, pattern)
     if version == 1:
         return base
     return _hash_id("cardgen-model", str(base), str(version))
 
 
-def field_id(pattern: str, key: str) -> int:
-    return _hash_id("cardgen-field", str(MODEL_IDS[pattern]), key)
+def field_id(published: int, key: str) -> int:
+    """A field's id, from its pattern's declared note type id and the field's key."""
+    return _hash_id("cardgen-field", str(published), key)
 
 
-def template_id(pattern: str, key: str) -> int:
-    return _hash_id("cardgen-template", str(MODEL_IDS[pattern]), key)
+def template_id(published: int, key: str) -> int:
+    """A card type's id, from its pattern's declared note type id and the card type's key."""
+    return _hash_id("cardgen-template", str(published), key)
 
 
 def deck_id(name: str) -> int:

@@ -60,7 +60,9 @@ class OldNote:
     subdeck: str
 
 
-def model(pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY, read_aloud: str | None = None) -> genanki.Model:
+def model(
+    pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY, read_aloud: str | None = None, css: str = CSS,
+) -> genanki.Model:
     """The note type of a pattern, every field and card type with its fixed id.
 
     A declared new version is a note type of its own, with its own id and name, so that
@@ -72,14 +74,14 @@ def model(pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY, 
     sides = [spoken(t, read_aloud) if read_aloud else (t.front, t.back) for t in pattern.templates]
     said = [namespace] * (namespace != identity.LEGACY) + [f"v{version}"] * (version != 1)
     return genanki.Model(
-        model_id=identity.model_id(pattern.key, version, namespace),
+        model_id=identity.model_id(pattern.key, pattern.model_id, version, namespace),
         name=f"{pattern.name} ({', '.join(said)})" if said else pattern.name,
-        fields=[{"name": f.name, "id": identity.field_id(pattern.key, f.key)} for f in pattern.fields],
+        fields=[{"name": f.name, "id": identity.field_id(pattern.model_id, f.key)} for f in pattern.fields],
         templates=[
-            {"name": t.name, "id": identity.template_id(pattern.key, t.key), "qfmt": front, "afmt": back}
+            {"name": t.name, "id": identity.template_id(pattern.model_id, t.key), "qfmt": front, "afmt": back}
             for t, (front, back) in zip(pattern.templates, sides, strict=True)
         ],
-        css=CSS,
+        css=css,
         model_type=genanki.Model.CLOZE if pattern.cloze else genanki.Model.FRONT_BACK,
     )
 

@@ -19,7 +19,7 @@ from cardgen.errors import CardgenError
 from cardgen.identity import Clock
 from cardgen.lint import lint
 from cardgen.lock import Lock
-from cardgen.patterns import PATTERNS
+from cardgen.patterns import PATTERNS, Registry
 from cardgen.render import visible
 from cardgen.validate import read_source
 
@@ -49,7 +49,7 @@ class PreviewCard:
     text: str  # what the filter searches
 
 
-def render_cards(source_path: Path) -> list[PreviewCard]:
+def render_cards(source_path: Path, patterns: Registry = PATTERNS) -> list[PreviewCard]:
     """Every card of every deck as the Anki engine renders it."""
     try:
         from anki.collection import Collection, ImportAnkiPackageRequest
@@ -58,7 +58,7 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
             "cardgen preview renders cards with the Anki engine, which is not installed; "
             "install it with: pip install 'cardgen[preview]'"
         ) from None
-    source = read_source(source_path)
+    source = read_source(source_path, patterns=patterns)
     namespace = source.namespace or identity.LEGACY
     compiled = compile_source(source, Lock(namespace=namespace), Clock())
     specs = {identity.note_guid(s.pattern, s.key, namespace): s for s in notes_of(source)}
@@ -81,7 +81,7 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
                 spec = specs[note.guid]
                 note_type = note.note_type()
                 assert note_type is not None
-                template = note_type["tmpls"][0 if PATTERNS[spec.pattern].cloze else card.ord]["name"]
+                template = note_type["tmpls"][0 if source.patterns[spec.pattern].cloze else card.ord]["name"]
                 question, answer = (PLAY.sub(REPLAY, side) for side in (card.question(), card.answer()))
                 cards.append(
                     PreviewCard(

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from cardgen.patterns import Registry
 
 Mark = tuple[int, int]
+
+
+def _default_patterns() -> Registry:
+    from cardgen.patterns import PATTERNS  # the patterns import these records
+
+    return PATTERNS
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ class Source:
     namespace_mark: tuple[int, int] = (1, 1)  # where it is declared, or the top of the file
     inputs: Mapping[Path, str] = field(default_factory=dict)  # each document file -> sha256 of the bytes checked
     read_aloud: str | None = None  # a language (en_US): fronts and answers carry Anki's text-to-speech
+    patterns: Registry = field(default_factory=_default_patterns)  # the patterns it was checked against
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,17 @@ from typing import Any
 from cardgen import identity, package, upgrade
 from cardgen.errors import OutputError
 from cardgen.lock import Change, DeckEntry, Lock, Note, NoteType, Retired, Schema
+from cardgen.patterns import Registry
 from cardgen.records import NoteSpec, Source
 
 MAX_VERSION = 99  # note type versions searched for a package's note type id
 
 
-def _pattern_of(model_id: int, namespace: str) -> tuple[str, int] | None:
-    for pattern in identity.MODEL_IDS:
+def _pattern_of(model_id: int, namespace: str, patterns: Registry) -> tuple[str, int] | None:
+    for pattern in patterns.values():
         for version in range(1, MAX_VERSION + 1):
-            if identity.model_id(pattern, version, namespace) == model_id:
-                return pattern, version
+            if identity.model_id(pattern.key, pattern.model_id, version, namespace) == model_id:
+                return pattern.key, version
     return None
 
 
@@ -64,7 +65,7 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
             continue
         except Exception as exc:  # a damaged package cannot be recovered from
             raise OutputError(f"{path}: cannot be read to recover the lock ({exc}); restore it from version control") from None
-        known = _types(held["models"], types, namespace)
+        known = _types(held["models"], types, namespace, source.patterns)
         cards: dict[int, dict[int, int]] = {}
         for card_id, note_id, _deck, ordinal, _mod in held["cards"]:
             cards.setdefault(note_id, {})[ordinal] = card_id
@@ -97,11 +98,11 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
     return lock, said
 
 
-def _types(models: dict[int, dict[str, Any]], types: dict[str, NoteType], namespace: str) -> dict[int, str]:
+def _types(models: dict[int, dict[str, Any]], types: dict[str, NoteType], namespace: str, patterns: Registry) -> dict[int, str]:
     """File each cardgen note type of a package; the pattern of each model id."""
     known = {}
     for model_id, m in models.items():
-        found = _pattern_of(model_id, namespace)
+        found = _pattern_of(model_id, namespace, patterns)
         if found is None:
             continue
         pattern, version = found

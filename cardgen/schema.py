@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from cardgen.lock import NAMESPACE
-from cardgen.patterns import PATTERNS
-from cardgen.patterns.base import Key
+from cardgen.patterns import PATTERNS, Registry
+from cardgen.patterns.base import Key, Pattern
 from cardgen.quality import CHECKS
 
 FORMAT = 2  # 2: documents have files, facts cite them with verified quotes
@@ -71,7 +71,7 @@ SKIP = {
 
 FACT_COMMON: dict[str, Any] = {
     "id": ident("stable forever: the identity of the fact's notes in every learner's collection"),
-    "pattern": {"enum": sorted(PATTERNS), "description": "which note type the fact becomes"},
+    "pattern": {"enum": [], "description": "which note type the fact becomes"},  # the registry's keys
     "topic": ident("a topic id from decks[].topics"),
     "sources": {"type": "array", "minItems": 1, "items": CITATION, "description": "the documents the fact rests on, each quoted"},
     "extra": text("an explanation shown on the back"),
@@ -92,10 +92,9 @@ def _key(key: Key) -> dict[str, Any]:
     return {"type": "array", "minItems": 1, "items": ITEM, "description": key.help}
 
 
-def _pattern_branch(name: str) -> dict[str, Any]:
-    pattern = PATTERNS[name]
+def _pattern_branch(pattern: Pattern) -> dict[str, Any]:
     return {
-        "if": {"properties": {"pattern": {"const": name}}, "required": ["pattern"]},
+        "if": {"properties": {"pattern": {"const": pattern.key}}, "required": ["pattern"]},
         "then": {
             "description": pattern.help,
             "properties": {k.name: _key(k) for k in pattern.keys},
@@ -106,8 +105,8 @@ def _pattern_branch(name: str) -> dict[str, Any]:
     }
 
 
-def source_schema() -> dict[str, Any]:
-    """The whole schema, as `cardgen schema` prints it."""
+def source_schema(patterns: Registry = PATTERNS) -> dict[str, Any]:
+    """The whole schema, as `cardgen schema` prints it, for the patterns given."""
     result: dict[str, Any] = {
         "$schema": "http://json-schema.org/draft-07/schema#",  # what editors read best
         "$id": SCHEMA_ID,
@@ -172,9 +171,9 @@ def source_schema() -> dict[str, Any]:
                 "minItems": 1,
                 "items": {
                     "type": "object",
-                    "properties": FACT_COMMON,
+                    "properties": {**FACT_COMMON, "pattern": {**FACT_COMMON["pattern"], "enum": sorted(patterns)}},
                     "required": ["id", "pattern", "topic", "sources"],
-                    "allOf": [_pattern_branch(name) for name in sorted(PATTERNS)],
+                    "allOf": [_pattern_branch(patterns[name]) for name in sorted(patterns)],
                 },
             },
         },
@@ -201,7 +200,7 @@ def source_schema() -> dict[str, Any]:
     result["properties"]["note_types"] = {
         "type": "object",
         "description": "declared schema changes: a pattern's note type in a new version, with a migration note",
-        "propertyNames": {"enum": sorted(PATTERNS)},
+        "propertyNames": {"enum": sorted(patterns)},
         "additionalProperties": {
             "type": "object",
             "properties": {

@@ -19,7 +19,7 @@ import jsonschema_rs
 from cardgen.errors import Problem, SourceError
 from cardgen.evidence import DocumentError, Text, excerpt
 from cardgen.load import CONTROL_CHARS, INVISIBLE, Map, Seq, load
-from cardgen.patterns import PATTERNS
+from cardgen.patterns import PATTERNS, Registry
 from cardgen.patterns.base import slug
 from cardgen.records import Citation, Deck, Document, Fact, Item, Mark, NoteTypeVersion, Skip, Source, Topic
 
@@ -31,18 +31,18 @@ from cardgen.schema import FORMAT, ID_PATTERN, MAX_TEXT, TAG_PATTERN, source_sch
 Path_ = tuple[str | int, ...]
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft7Validator:
+@lru_cache(maxsize=4)
+def _validator(patterns: Registry) -> jsonschema.Draft7Validator:
     """Every error, with its path and keyword: for the messages of an invalid source."""
     import jsonschema  # only an invalid source needs it
 
-    return jsonschema.Draft7Validator(source_schema())
+    return jsonschema.Draft7Validator(source_schema(patterns))
 
 
-@lru_cache(maxsize=1)
-def _fast() -> jsonschema_rs.Draft7Validator:
+@lru_cache(maxsize=4)
+def _fast(patterns: Registry) -> jsonschema_rs.Draft7Validator:
     """The same schema in Rust: a valid source, the common case, passes in milliseconds."""
-    return jsonschema_rs.Draft7Validator(source_schema())
+    return jsonschema_rs.Draft7Validator(source_schema(patterns))
 
 
 def _hint(value: str, options: Any) -> str:
@@ -179,8 +179,8 @@ def _strings(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
 class _Builder:
     """Records from a structurally valid tree, and the problems only meaning can show."""
 
-    def __init__(self, root: Map, places: _Places, file: str, broken: set[Path_]) -> None:
-        self.root, self.places, self.file, self.broken = root, places, file, broken
+    def __init__(self, root: Map, places: _Places, file: str, broken: set[Path_], patterns: Registry) -> None:
+        self.root, self.places, self.file, self.broken, self.patterns = root, places, file, broken, patterns
         self.problems: list[Problem] = []
         self.texts: dict[str, Text | None] = {}  # document key -> its text, None if unreadable
 
@@ -357,7 +357,7 @@ class _Builder:
                 where[fact_id] = path
             if not ok:
                 continue
-            pattern = PATTERNS[node["pattern"]]
+            pattern = self.patterns[node["pattern"]]
             data: dict[str, Any] = {}
             for key in pattern.keys:
                 if key.name in node:
@@ -404,13 +404,13 @@ def _format_1(root: Map, places: _Places, file: str) -> list[Problem]:
     return problems
 
 
-def check(root: Map, path: Path) -> Source:
+def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
     """The source as records, or SourceError with every problem in it."""
     file = str(path)
     places = _Places(root)
     if root.get("format") == 1:
         raise SourceError(_format_1(root, places, file))
-    errors = [] if _fast().is_valid(root) else list(_validator().iter_errors(root))
+    errors = [] if _fast(patterns).is_valid(root) else list(_validator(patterns).iter_errors(root))
     problems = [_explain(e, places, file) for e in errors]
     broken = {tuple(e.absolute_path)[:2] for e in errors}
     # A control character the file holds as such was refused on loading; one written as a
@@ -429,12 +429,12 @@ def check(root: Map, path: Path) -> Source:
     sections = (root.get("documents"), root.get("decks"), root.get("facts"))
     if not (isinstance(sections[0], Map) and isinstance(sections[1], Seq) and isinstance(sections[2], Seq)):
         raise SourceError(problems)  # nothing further can be checked without them
-    builder = _Builder(root, places, file, broken)
+    builder = _Builder(root, places, file, broken, patterns)
     documents = builder.documents(path.parent)
     decks, topics, topic_paths = builder.decks()
     facts, where = builder.facts(documents, topics)
     skips = builder.skips(documents)
-    for key, pattern in PATTERNS.items():
+    for key, pattern in patterns.items():
         for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
             builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
     if not (problems or builder.problems):  # with other problems, a fact may only seem missing
@@ -451,10 +451,10 @@ def check(root: Map, path: Path) -> Source:
     namespace = root.get("namespace")
     mark = places.mark(("namespace",)) if namespace is not None else (1, 1)
     inputs = {text.path: text.digest for text in builder.texts.values() if text is not None}
-    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs, read_aloud=root.get("read_aloud"))
+    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs, root.get("read_aloud"), patterns)
 
 
-def read_source(path: Path, data: bytes | None = None) -> Source:
-    """Load and check `path` (whose bytes may be read already): the one entry point from a
-    file to records."""
-    return check(load(path, data), path)
+def read_source(path: Path, data: bytes | None = None, patterns: Registry = PATTERNS) -> Source:
+    """Load and check `path` (whose bytes may be read already) against the patterns given:
+    the one entry point from a file to records, which carry those patterns on."""
+    return check(load(path, data), path, patterns)

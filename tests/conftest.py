@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cardgen.cli import cli
+from cardgen.patterns import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -48,6 +49,24 @@ def build_at(source: Path, out: Path, now: int) -> None:
     from cardgen.identity import Clock
 
     build_decks(source, out, clock=Clock(now=now, real=now), cached=False)
+
+
+def registry(*replacing: object, css: str | None = None) -> Registry:
+    """The built-in patterns, with each given one in place of the one with its key, and
+    optionally another card style: a registry of the test's own, passed in, never patched."""
+    from cardgen.patterns import PATTERNS, Registry
+
+    by_key = {getattr(p, "key"): p for p in replacing}
+    return Registry(*(by_key.get(p.key, p) for p in PATTERNS.values()), css=PATTERNS.css if css is None else css)  # type: ignore[arg-type]
+
+
+def build_with(source: Path, out: Path, patterns: Registry) -> str:
+    """Build with a registry of the test's own (the command line has the built-in one only),
+    and say what `cardgen build` would of each deck."""
+    from cardgen.build import build as build_decks
+    from cardgen.upgrade import report
+
+    return report(build_decks(source, out, patterns=patterns).decks)
 
 
 T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC: a build time tests pass in

@@ -8,12 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from conftest import ROOT, build, run
+from conftest import ROOT, build, build_with, registry, run
 from engine import import_package, open_collection, render_problems, review, visible_text
 
 from cardgen import identity
-from cardgen import package as package_module
 from cardgen.patterns import PATTERNS
 
 
@@ -127,9 +125,7 @@ def test_two_builds_of_one_source_are_byte_identical_in_any_time_zone(small: Pat
     assert _files(tmp_path / "utc") == before
 
 
-def test_css_template_and_field_renames_reach_a_collection_in_place(
-    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_css_template_and_field_renames_reach_a_collection_in_place(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "decks"
     build(small, out)
     col = open_collection(tmp_path / "anki")
@@ -139,7 +135,6 @@ def test_css_template_and_field_renames_reach_a_collection_in_place(
         cards_before = col.card_count()
 
         # A developer restyles every card and renames a card type and a field of one pattern.
-        monkeypatch.setattr(package_module, "CSS", package_module.CSS + "\n.prompt { color: #123456; }\n")
         concept = PATTERNS["concept"]
         renamed = dataclasses.replace(
             concept,
@@ -149,16 +144,15 @@ def test_css_template_and_field_renames_reach_a_collection_in_place(
                 for t in concept.templates
             ),
         )
-        monkeypatch.setitem(PATTERNS, "concept", renamed)
-        result = build(small, out)
-        assert "since v1: 0 added, 0 updated, 25 unchanged" in result.output  # the note types changed, no note did
-        assert "note type 'cardgen: concept (test-small)': restyled (CSS), fields renamed, card types renamed, card templates changed" in result.output
+        said = build_with(small, out, registry(renamed, css=PATTERNS.css + "\n.prompt { color: #123456; }\n"))
+        assert "since v1: 0 added, 0 updated, 25 unchanged" in said  # the note types changed, no note did
+        assert "note type 'cardgen: concept (test-small)': restyled (CSS), fields renamed, card types renamed, card templates changed" in said
 
         log = import_package(col, out / "bones.apkg")
         assert log.conflicting == 0 and log.new == 0
         assert sorted(m["id"] for m in col.models.all()) == types_before
         assert not [m["name"] for m in col.models.all() if m["name"].endswith("+")]
-        concept_type = col.models.get(identity.model_id("concept", 1, "test-small"))
+        concept_type = col.models.get(identity.model_id("concept", concept.model_id, 1, "test-small"))
         assert "#123456" in concept_type["css"]
         assert [f["name"] for f in concept_type["flds"]][0] == "Question"
         assert [t["name"] for t in concept_type["tmpls"]] == ["Recall"]

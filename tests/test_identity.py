@@ -19,7 +19,7 @@ def lock_of(out: Path) -> dict:
 
 def test_note_type_ids_are_the_published_ones() -> None:
     # Changing one of these forks every learner's note type: this list only ever grows.
-    assert dict(identity.MODEL_IDS) == {
+    assert {key: p.model_id for key, p in PATTERNS.items()} == {
         "concept": 1_735_689_600_001,
         "cloze": 1_735_689_600_002,
         "nutrient_role": 1_735_689_600_003,
@@ -31,7 +31,6 @@ def test_note_type_ids_are_the_published_ones() -> None:
         "food_set": 1_735_689_600_009,
         "exercise_set": 1_735_689_600_010,
     }
-    assert set(identity.MODEL_IDS) == set(PATTERNS)
 
 
 def test_field_and_template_ids_are_fixed_distinct_and_independent_of_names() -> None:
@@ -41,8 +40,8 @@ def test_field_and_template_ids_are_fixed_distinct_and_independent_of_names() ->
         ids += [f["id"] for f in m.fields] + [t["id"] for t in m.templates]
     assert len(ids) == len(set(ids))
     assert all(0 < i < 2**53 for i in ids)
-    assert identity.field_id("concept", "prompt") == 1838195239881191
-    assert identity.template_id("concept", "card") == 3507300303080205
+    assert identity.field_id(PATTERNS["concept"].model_id, "prompt") == 1838195239881191
+    assert identity.template_id(PATTERNS["concept"].model_id, "card") == 3507300303080205
 
 
 def test_guid_comes_from_pattern_and_fact_id_not_text(small: Path, tmp_path: Path) -> None:
@@ -132,7 +131,7 @@ def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_note
         assert {n: col.get_note(n).fields for n in before} == before  # the first project's notes untouched
         types = {m["id"]: m["name"] for m in col.models.all()}
         ours = types.keys() - types_one
-        assert len(ours) == len(types_one & {identity.model_id(p, 1, "test-small") for p in PATTERNS}) > 0
+        assert len(ours) == len(types_one & {identity.model_id(p.key, p.model_id, 1, "test-small") for p in PATTERNS.values()}) > 0
         assert not [name for name in types.values() if name.endswith("+")]
         per_note = col.db.scalar("select count() from cards") / col.note_count()
         assert col.db.scalar("select count(distinct nid) from cards") == col.note_count() and per_note >= 1

@@ -52,6 +52,13 @@ class Pattern(Protocol):
         ...
 
     @property
+    def model_id(self) -> int:
+        """The note type's id, fixed forever: learners' collections know it by this number (a
+        project's own namespace derives its ids from it). A new pattern takes a number no other
+        pattern has; the registry refuses a second one."""
+        ...
+
+    @property
     def name(self) -> str:
         """The note type's name in Anki; may change, the id keeps it in place."""
         ...

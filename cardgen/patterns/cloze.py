@@ -32,6 +32,7 @@ def to_cloze(value: str) -> str:
 @dataclass(frozen=True)
 class Cloze:
     key: str = "cloze"
+    model_id: int = 1_735_689_600_002
     name: str = "cardgen: cloze"
     help: str = "a sentence with [[deletions]]; each deletion is one card"
     keys: tuple[Key, ...] = (Key("text", "text", help="the sentence; mark each part to recall as [[part]]"),)

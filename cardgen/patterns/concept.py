@@ -12,6 +12,7 @@ from cardgen.records import Fact, NoteSpec
 @dataclass(frozen=True)
 class Concept:
     key: str = "concept"
+    model_id: int = 1_735_689_600_001
     name: str = "cardgen: concept"
     help: str = "a question with a short answer; detail goes in extra"
     keys: tuple[Key, ...] = (

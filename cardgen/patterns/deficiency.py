@@ -5,6 +5,7 @@ from cardgen.patterns.shapes import AttributePattern
 
 PATTERN = AttributePattern(
     key="deficiency",
+    model_id=1_735_689_600_004,
     name="cardgen: deficiency effect",
     help="the effect of a nutrient's deficiency; effect -> nutrient only where the effect is unique",
     subject=Key("nutrient", "text", help="the nutrient, e.g. 'Vitamin D'"),

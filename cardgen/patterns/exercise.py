@@ -5,6 +5,7 @@ from cardgen.patterns.shapes import ListPattern
 
 PATTERN = ListPattern(
     key="exercise",
+    model_id=1_735_689_600_006,
     name="cardgen: exercise",
     help="a kind of exercise and every example the document gives of it",
     group=Key("kind", "text", help="the kind, e.g. 'High-impact weight-bearing exercise'"),

@@ -5,6 +5,7 @@ from cardgen.patterns.shapes import SetPattern
 
 PATTERN = SetPattern(
     key="exercise_set",
+    model_id=1_735_689_600_010,
     name="cardgen: exercises",
     help="a kind of exercise and every example the documents give: 'name two', and distinctive example -> kind",
     group=Key("kind", "text", help="the kind, e.g. 'High-impact weight-bearing exercise'"),

@@ -5,6 +5,7 @@ from cardgen.patterns.shapes import SetPattern
 
 PATTERN = SetPattern(
     key="food_set",
+    model_id=1_735_689_600_009,
     name="cardgen: foods",
     help="every food the documents list as rich in one nutrient: 'name two', and distinctive food -> nutrient",
     group=Key("nutrient", "text", help="the nutrient, e.g. 'Calcium'"),

@@ -5,6 +5,7 @@ from cardgen.patterns.shapes import ListPattern
 
 PATTERN = ListPattern(
     key="food_source",
+    model_id=1_735_689_600_005,
     name="cardgen: food source",
     help="a document's list of foods rich in a nutrient, in full and in its order",
     group=Key("nutrient", "text", help="the nutrient, e.g. 'Calcium'"),

@@ -17,6 +17,7 @@ FRONT = (
 @dataclass(frozen=True)
 class MsFactor:
     key: str = "ms_factor"
+    model_id: int = 1_735_689_600_008
     name: str = "cardgen: MS factor"
     help: str = "a factor that may explain low bone mineral density in MS, and how"
     keys: tuple[Key, ...] = (

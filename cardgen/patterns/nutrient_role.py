@@ -5,6 +5,7 @@ from cardgen.patterns.shapes import AttributePattern
 
 PATTERN = AttributePattern(
     key="nutrient_role",
+    model_id=1_735_689_600_003,
     name="cardgen: nutrient role",
     help="what a nutrient does for bone; role -> nutrient only where no other nutrient shares the role",
     subject=Key("nutrient", "text", help="the nutrient, e.g. 'Zinc'"),

@@ -18,6 +18,7 @@ NOT_MODIFIABLE = "Not modifiable"
 @dataclass(frozen=True)
 class RiskFactor:
     key: str = "risk_factor"
+    model_id: int = 1_735_689_600_007
     name: str = "cardgen: risk factor"
     help: str = "an osteoporosis risk factor; a changeable one says what to do about it"
     keys: tuple[Key, ...] = (

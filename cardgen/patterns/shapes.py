@@ -35,6 +35,7 @@ class AttributePattern:
     """
 
     key: str
+    model_id: int
     name: str
     help: str
     subject: Key
@@ -132,6 +133,7 @@ class ListPattern:
     """
 
     key: str
+    model_id: int
     name: str
     help: str
     group: Key
@@ -210,6 +212,7 @@ class SetPattern:
     """
 
     key: str
+    model_id: int
     name: str
     help: str
     group: Key
