@@ -9,7 +9,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -90,21 +90,23 @@ def cli() -> None:
 
 
 class _Progress:
-    """A progress bar on stderr for a build that runs past a second; silent when piped."""
+    """A progress bar on stderr (or `stream`) for a build that runs past `after` seconds;
+    silent when the stream is not a terminal (piped, or a log)."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.start = time.monotonic()
+    def __init__(self, enabled: bool, stream: TextIO | None = None, after: float = 1.0) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
+        self.start, self.after = time.monotonic(), after
         self.bar: Any = None
         self.stage = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled or time.monotonic() - self.start < 1.0:
+        if not self.enabled or time.monotonic() - self.start < self.after:
             return
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = click.progressbar(length=total, label=f"cardgen: {stage}", file=sys.stderr).__enter__()
+            self.bar = click.progressbar(length=total, label=f"cardgen: {stage}", file=self.stream).__enter__()
         self.bar.update(done - self.bar.pos)
 
     def close(self) -> None:

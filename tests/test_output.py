@@ -75,6 +75,27 @@ def test_the_up_to_date_check_notices_any_change_it_must(small: Path, tmp_path: 
     assert "wrote to" in result.output and "unchanged since v1" in result.output
 
 
+@pytest.mark.parametrize("terminal", [True, False], ids=["a terminal", "piped"])
+def test_a_progress_bar_on_a_terminal_and_none_when_piped(terminal: bool, small: Path, tmp_path: Path) -> None:
+    """A real build, reporting to a real terminal (a pseudo-terminal) or to a file, with the
+    bar's one-second wait set to none so that a small build would show it."""
+    from cardgen.build import build as build_decks
+    from cardgen.cli import _Progress
+
+    reader, writer = os.openpty() if terminal else (None, os.open(tmp_path / "stderr.txt", os.O_RDWR | os.O_CREAT))
+    try:
+        with os.fdopen(os.dup(writer), "w") as stream:
+            progress = _Progress(True, stream=stream, after=0)
+            build_decks(small, tmp_path / "decks", progress=progress, cached=False)
+            progress.close()
+        shown = os.read(reader, 65536).decode() if reader is not None else (tmp_path / "stderr.txt").read_text()
+    finally:
+        for fd in (reader, writer):
+            if fd is not None:
+                os.close(fd)
+    assert ("cardgen: notes" in shown and "cardgen: packages" in shown) if terminal else shown == ""
+
+
 def test_no_progress_bar_when_piped(tmp_path: Path) -> None:
     from conftest import ROOT
 
