@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from anki.collection import Collection
 from click.testing import CliRunner, Result
 
 from cardgen.cli import cli
@@ -29,6 +31,25 @@ def copy_source(source: Path, folder: Path) -> Path:
     shutil.copy(source, path)
     documents_beside(folder)
     return path
+
+
+@pytest.fixture
+def col(tmp_path: Path) -> Iterator[Collection]:
+    """A learner's real Anki collection in the test's folder, closed after the test."""
+    from engine import open_collection
+
+    collection = open_collection(tmp_path / "anki")
+    try:
+        yield collection
+    finally:
+        collection.close()
+
+
+def edit(source: Path, old: str, new: str) -> None:
+    """Replace the first `old` in a source, which must hold it."""
+    text = source.read_text()
+    assert old in text, old
+    source.write_text(text.replace(old, new, 1))
 
 
 @pytest.fixture

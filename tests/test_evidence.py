@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from anki.collection import Collection
 from conftest import FIXTURES, ROOT, build, run
-from engine import import_package, open_collection, review, visible_text
+from engine import import_package, review, visible_text
 
 from cardgen.evidence import Text, normalise
 
@@ -156,7 +157,7 @@ def test_every_fact_of_the_bundled_source_quotes_every_document_it_cites() -> No
     assert {d.file for d in source.documents.values()} == {ROOT / "sources" / "ms-bone.txt", ROOT / "sources" / "b12.txt"}
 
 
-def test_a_card_back_shows_each_document_with_its_words(small: Path, tmp_path: Path) -> None:
+def test_a_card_back_shows_each_document_with_its_words(small: Path, tmp_path: Path, col: Collection) -> None:
     text = small.read_text().replace(
         '''      - document: b12
         quote: "Vitamin D ... Rickets in children; osteomalacia in adults, weaker bones."''',
@@ -169,43 +170,35 @@ def test_a_card_back_shows_each_document_with_its_words(small: Path, tmp_path: P
     small.write_text(text)
     out = tmp_path / "decks"
     build(small, out)
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, out / "bones.apkg")
-        (note_id,) = col.find_notes('"nutrient:Vitamin D"')
-        note = col.get_note(note_id)
-        back = visible_text(note.cards()[0].answer())
-        assert (
-            "Source: “Vitamin D ... Rickets in children; osteomalacia in adults, weaker bones.” — Is Vitamin B12 Good for "
-            "Osteoporosis? Understanding the Link “Vitamin D helps our bodies effectively absorb calcium” — The Importance of "
-            "Bone Health With MS, a registered dietitian nutritionist living with RRMS"
-        ) in back
-        assert set(note.tags) >= {"test-bones::source::b12", "test-bones::source::ms-bone"}
-    finally:
-        col.close()
+    import_package(col, out / "bones.apkg")
+    (note_id,) = col.find_notes('"nutrient:Vitamin D"')
+    note = col.get_note(note_id)
+    back = visible_text(note.cards()[0].answer())
+    assert (
+        "Source: “Vitamin D ... Rickets in children; osteomalacia in adults, weaker bones.” — Is Vitamin B12 Good for "
+        "Osteoporosis? Understanding the Link “Vitamin D helps our bodies effectively absorb calcium” — The Importance of "
+        "Bone Health With MS, a registered dietitian nutritionist living with RRMS"
+    ) in back
+    assert set(note.tags) >= {"test-bones::source::b12", "test-bones::source::ms-bone"}
 
 
-def test_learners_of_v1_keep_every_note_and_review_when_the_sources_arrive(tmp_path: Path) -> None:
+def test_learners_of_v1_keep_every_note_and_review_when_the_sources_arrive(tmp_path: Path, col: Collection) -> None:
     """v1 shipped without quotes; v2, the build that added them (kept as a fixture: later
     versions redesign the deck, see test_redesign.py), updates every note in place."""
-    col = open_collection(tmp_path / "anki")
-    try:
-        first = import_package(col, FIXTURES / "v1" / "bone-health-ms.apkg")
-        assert first.new == 287
-        reviewed = review(col, "Bone Health and MS", 30)
-        assert len(reviewed) == 30
-        due = {c: (col.get_card(c).ivl, col.get_card(c).due, col.get_card(c).reps) for c in reviewed}
-        notes_before = set(col.find_notes(""))
-        second = import_package(col, FIXTURES / "v1" / "bone-health-ms-v2.apkg")
-        assert (second.new, second.conflicting) == (0, 0)
-        assert second.updated == 287  # the Source on every back, in place
-        assert set(col.find_notes("")) == notes_before
-        assert {c: (col.get_card(c).ivl, col.get_card(c).due, col.get_card(c).reps) for c in reviewed} == due
-        assert col.db.scalar("select count() from revlog") == 30
-        assert all("“" in visible_text(col.get_card(c).answer()) for c in reviewed)  # the quotes arrived
-        assert [m["name"] for m in col.models.all() if m["name"].endswith("+")] == []
-    finally:
-        col.close()
+    first = import_package(col, FIXTURES / "v1" / "bone-health-ms.apkg")
+    assert first.new == 287
+    reviewed = review(col, "Bone Health and MS", 30)
+    assert len(reviewed) == 30
+    due = {c: (col.get_card(c).ivl, col.get_card(c).due, col.get_card(c).reps) for c in reviewed}
+    notes_before = set(col.find_notes(""))
+    second = import_package(col, FIXTURES / "v1" / "bone-health-ms-v2.apkg")
+    assert (second.new, second.conflicting) == (0, 0)
+    assert second.updated == 287  # the Source on every back, in place
+    assert set(col.find_notes("")) == notes_before
+    assert {c: (col.get_card(c).ivl, col.get_card(c).due, col.get_card(c).reps) for c in reviewed} == due
+    assert col.db.scalar("select count() from revlog") == 30
+    assert all("“" in visible_text(col.get_card(c).answer()) for c in reviewed)  # the quotes arrived
+    assert [m["name"] for m in col.models.all() if m["name"].endswith("+")] == []
 
 
 def test_an_edited_document_is_checked_again_not_answered_from_the_build_cache(small: Path, tmp_path: Path) -> None:

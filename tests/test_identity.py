@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from anki.collection import Collection
 from conftest import FIXTURES, T0, build, build_at, copy_source
 
 from cardgen import identity, package
@@ -107,10 +108,10 @@ def test_a_damaged_lock_is_refused_not_replaced(small: Path, tmp_path: Path) -> 
     assert (out / LOCK_NAME).read_text() == "{ not json"
 
 
-def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_notes(tmp_path: Path) -> None:
+def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_notes(tmp_path: Path, col: Collection) -> None:
     """Two sources with the same fact ids and patterns but their own namespaces, built in the
     same second (so their fresh note and card ids are the same numbers), in one collection."""
-    from engine import import_package, open_collection
+    from engine import import_package
 
     sources = {}
     for name, namespace in (("one", "test-small"), ("two", "other-project")):
@@ -120,23 +121,19 @@ def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_note
         source.write_text(text.replace('name: "Test Bones"', f'name: "Test Bones {name}"').replace("Our vital organs", f"Our vital organs ({name})"))
         build_at(source, tmp_path / name / "decks", T0)
         sources[name] = source
-    col = open_collection(tmp_path / "anki")
-    try:
-        first = import_package(col, tmp_path / "one" / "decks" / "bones.apkg")
-        before = {n: col.get_note(n).fields for n in col.find_notes("")}
-        types_one = {m["id"] for m in col.models.all()}
-        second = import_package(col, tmp_path / "two" / "decks" / "bones.apkg")
-        assert (second.new, second.updated, second.duplicate, second.conflicting) == (first.new, 0, 0, 0)
-        assert col.note_count() == 2 * first.new
-        assert {n: col.get_note(n).fields for n in before} == before  # the first project's notes untouched
-        types = {m["id"]: m["name"] for m in col.models.all()}
-        ours = types.keys() - types_one
-        assert len(ours) == len(types_one & {identity.model_id(p.key, p.model_id, 1, "test-small") for p in PATTERNS.values()}) > 0
-        assert not [name for name in types.values() if name.endswith("+")]
-        per_note = col.db.scalar("select count() from cards") / col.note_count()
-        assert col.db.scalar("select count(distinct nid) from cards") == col.note_count() and per_note >= 1
-    finally:
-        col.close()
+    first = import_package(col, tmp_path / "one" / "decks" / "bones.apkg")
+    before = {n: col.get_note(n).fields for n in col.find_notes("")}
+    types_one = {m["id"] for m in col.models.all()}
+    second = import_package(col, tmp_path / "two" / "decks" / "bones.apkg")
+    assert (second.new, second.updated, second.duplicate, second.conflicting) == (first.new, 0, 0, 0)
+    assert col.note_count() == 2 * first.new
+    assert {n: col.get_note(n).fields for n in before} == before  # the first project's notes untouched
+    types = {m["id"]: m["name"] for m in col.models.all()}
+    ours = types.keys() - types_one
+    assert len(ours) == len(types_one & {identity.model_id(p.key, p.model_id, 1, "test-small") for p in PATTERNS.values()}) > 0
+    assert not [name for name in types.values() if name.endswith("+")]
+    per_note = col.db.scalar("select count() from cards") / col.note_count()
+    assert col.db.scalar("select count(distinct nid) from cards") == col.note_count() and per_note >= 1
 
 
 def test_the_guid_is_the_one_every_shipped_note_has() -> None:

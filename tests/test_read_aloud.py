@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 from anki.collection import Collection
 from anki.sound import TTSTag
 from conftest import T0, build_at
@@ -15,15 +13,6 @@ from engine import import_package, open_collection, render_problems, review, vis
 
 from cardgen.build import diff
 from cardgen.identity import Clock
-
-
-@pytest.fixture
-def col(tmp_path: Path) -> Iterator[Collection]:
-    col = open_collection(tmp_path / "anki")
-    try:
-        yield col
-    finally:
-        col.close()
 
 
 def read_aloud(source: Path, language: str | None) -> None:

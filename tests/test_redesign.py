@@ -8,6 +8,7 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+from anki.collection import Collection
 from conftest import FIXTURES, ROOT, build, copy_source
 from engine import import_package, open_collection, review
 
@@ -51,7 +52,7 @@ def test_a_learner_of_v1_keeps_every_surviving_review_through_the_redesign(tmp_p
         fresh.close()
 
 
-def test_a_new_learner_meets_the_topics_in_the_order_the_source_declares(tmp_path: Path) -> None:
+def test_a_new_learner_meets_the_topics_in_the_order_the_source_declares(tmp_path: Path, col: Collection) -> None:
     """Default options, the parent deck: new cards come topic by topic, foundations first."""
     from cardgen.identity import note_guid
     from cardgen.validate import read_source
@@ -60,25 +61,21 @@ def test_a_new_learner_meets_the_topics_in_the_order_the_source_declares(tmp_pat
     topics = [t.subdeck for t in source.decks[0].topics]
     assert [t.name.split(" ", 1)[0] for t in source.decks[0].topics] == [str(n) for n in range(1, len(topics) + 1)]
     first_fact = source.facts[0]
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, ROOT / "decks" / "bone-health-ms.apkg")
-        col.decks.select(col.decks.id_for_name("Bone Health and MS"))
-        queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=20).cards]
-        assert len(queued) == 20  # a default day's new cards
-        order = [topics.index(col.decks.name(card.did)) for card in queued if card.ord == 0]
-        assert order == sorted(order) and order[0] == 0, order
-        assert first_fact.topic.subdeck == topics[0]
-        assert all(RETIRED not in card.note().tags for card in queued)
-        # Within a topic, in the source's fact order (each of these facts makes one note).
-        expected = [note_guid(f.pattern, f.id) for f in source.facts if f.topic.subdeck == topics[0]]
-        met = list(dict.fromkeys(card.note().guid for card in queued if col.decks.name(card.did) == topics[0]))
-        assert met == expected
-    finally:
-        col.close()
+    import_package(col, ROOT / "decks" / "bone-health-ms.apkg")
+    col.decks.select(col.decks.id_for_name("Bone Health and MS"))
+    queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=20).cards]
+    assert len(queued) == 20  # a default day's new cards
+    order = [topics.index(col.decks.name(card.did)) for card in queued if card.ord == 0]
+    assert order == sorted(order) and order[0] == 0, order
+    assert first_fact.topic.subdeck == topics[0]
+    assert all(RETIRED not in card.note().tags for card in queued)
+    # Within a topic, in the source's fact order (each of these facts makes one note).
+    expected = [note_guid(f.pattern, f.id) for f in source.facts if f.topic.subdeck == topics[0]]
+    met = list(dict.fromkeys(card.note().guid for card in queued if col.decks.name(card.did) == topics[0]))
+    assert met == expected
 
 
-def test_a_new_learner_meets_every_live_card_before_any_retired_one(tmp_path: Path) -> None:
+def test_a_new_learner_meets_every_live_card_before_any_retired_one(tmp_path: Path, col: Collection) -> None:
     """Retired notes ship in their own subdeck, which sorts after every numbered topic: a new
     learner meets each live card of a card type before any retired one."""
     from cardgen.build import build as build_decks
@@ -92,29 +89,25 @@ def test_a_new_learner_meets_every_live_card_before_any_retired_one(tmp_path: Pa
     out = tmp_path / "decks"
     shutil.copytree(ROOT / "decks", out)
     build_decks(source, out, cached=False)  # the build, not only the committed package
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, out / "bone-health-ms.apkg")
-        config = col.decks.get_config(1)
-        config["new"]["perDay"] = 9999  # the whole deck in one day, in the order Anki gives it
-        col.decks.update_config(config)
-        col.decks.select(col.decks.id_for_name("Bone Health and MS"))
-        queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=2000).cards]
-        assert len(queued) == col.card_count()
-        # Anki's default new-card sort is by card type first, then by position: a note's
-        # second card type comes after every first-type card, retired ones included.
-        firsts = [card for card in queued if card.ord == 0]
-        retired = [RETIRED in card.note().tags for card in firsts]
-        assert any(retired), "this version retires notes; the test needs some"
-        first = retired.index(True)
-        assert all(retired[first:]), "a live card comes after a retired one"
-        assert {col.decks.name(c.did) for c in firsts[first:]} == {"Bone Health and MS::Retired (safe to delete)"}
-        assert not any(RETIRED in card.note().tags for card in queued if card.ord > 0)
-    finally:
-        col.close()
+    import_package(col, out / "bone-health-ms.apkg")
+    config = col.decks.get_config(1)
+    config["new"]["perDay"] = 9999  # the whole deck in one day, in the order Anki gives it
+    col.decks.update_config(config)
+    col.decks.select(col.decks.id_for_name("Bone Health and MS"))
+    queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=2000).cards]
+    assert len(queued) == col.card_count()
+    # Anki's default new-card sort is by card type first, then by position: a note's
+    # second card type comes after every first-type card, retired ones included.
+    firsts = [card for card in queued if card.ord == 0]
+    retired = [RETIRED in card.note().tags for card in firsts]
+    assert any(retired), "this version retires notes; the test needs some"
+    first = retired.index(True)
+    assert all(retired[first:]), "a live card comes after a retired one"
+    assert {col.decks.name(c.did) for c in firsts[first:]} == {"Bone Health and MS::Retired (safe to delete)"}
+    assert not any(RETIRED in card.note().tags for card in queued if card.ord > 0)
 
 
-def test_anki_resets_a_shipped_suspension_on_import_so_retired_cards_are_not_shipped_suspended(tmp_path: Path) -> None:
+def test_anki_resets_a_shipped_suspension_on_import_so_retired_cards_are_not_shipped_suspended(tmp_path: Path, col: Collection) -> None:
     """Why the subdeck and not suspension: the engine, under default import options, makes a
     new card from a suspended one in the package an ordinary new card. If this ever fails,
     shipping retired cards suspended becomes possible."""
@@ -136,9 +129,5 @@ def test_anki_resets_a_shipped_suspension_on_import_so_retired_cards_are_not_shi
         for name, data in entries.items():
             archive.writestr(name, data)
     package.write_bytes(buffer.getvalue())
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, package)
-        assert col.find_cards("is:suspended") == [] and col.card_count() > 0
-    finally:
-        col.close()
+    import_package(col, package)
+    assert col.find_cards("is:suspended") == [] and col.card_count() > 0

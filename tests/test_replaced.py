@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 from anki.collection import Collection
-from conftest import T0, build_at, run
-from engine import import_package, open_collection, review
+from conftest import T0, build_at, edit, run
+from engine import import_package, review
 
 from cardgen.build import build, diff
 from cardgen.identity import Clock
@@ -30,26 +28,11 @@ B12_DECK = """  - id: b12
 """
 
 
-def edit(source: Path, old: str, new: str) -> None:
-    text = source.read_text()
-    assert old in text, old
-    source.write_text(text.replace(old, new, 1))
-
-
 def without_the_b12_deck(source: Path) -> None:
     """The deck and both of its facts taken out of the source."""
     edit(source, B12_DECK, "")
     text = source.read_text()
     source.write_text(text[: text.index("  - id: b12-usda")])
-
-
-@pytest.fixture
-def col(tmp_path: Path) -> Iterator[Collection]:
-    col = open_collection(tmp_path / "anki")
-    try:
-        yield col
-    finally:
-        col.close()
 
 
 def deck_diff(source: Path, out: Path, deck: str, now: int) -> DeckDiff:

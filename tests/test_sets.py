@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anki.collection import Collection
 from conftest import build
-from engine import import_package, open_collection, render_problems, visible_text
+from engine import import_package, render_problems, visible_text
 
 SETS = """
   - id: calcium-set
@@ -36,37 +37,33 @@ SETS = """
 """
 
 
-def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small: Path, tmp_path: Path) -> None:
+def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small: Path, tmp_path: Path, col: Collection) -> None:
     small.write_text(small.read_text().replace("facts:\n", "facts:\n" + SETS, 1))
     out = tmp_path / "decks"
     build(small, out)
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, out / "bones.apkg")
-        assert render_problems(col) == []
-        cards = {visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer()) for c in col.find_cards('"note:cardgen: foods (test-small)"')}
-        calcium = cards["Foods for bone Name two foods rich in Calcium."]
-        assert "Any two of: Milk, Yogurt, Cheese, Sardines, Tofu, Kale, Cooked Spinach" in calcium
-        assert "Foods for bone Name two foods rich in Copper." in cards
-        members = sorted(q.removeprefix("Foods for bone ") for q in cards if "which bone nutrient" in q)
-        # Kale stands in both sets, Cooked Spinach is marked reverse: false: neither is asked.
-        assert members == [f"{food}: rich in which bone nutrient?" for food in
-                           ("Cashews", "Cheese", "Milk", "Sardines", "Sesame Seeds", "Tofu", "Yogurt")]
-        assert cards["Foods for bone Tofu: rich in which bone nutrient?"].split("? ", 1)[1].startswith("Calcium Milk, Yogurt")
-        assert not any("[…]" in q or "[...]" in q for q in cards)
-        exercises = [visible_text(col.get_card(c).question()) for c in col.find_cards('"note:cardgen: exercises (test-small)"')]
-        assert sorted(exercises) == [
-            "Exercise for bone Name two examples of High-impact weight-bearing exercise.",
-            "Exercise for bone dancing: an example of which kind of exercise?",
-            "Exercise for bone hiking: an example of which kind of exercise?",
-        ]
-        message, ok = col.fix_integrity()
-        assert ok and message == col.tr.database_check_rebuilt(), message
-    finally:
-        col.close()
+    import_package(col, out / "bones.apkg")
+    assert render_problems(col) == []
+    cards = {visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer()) for c in col.find_cards('"note:cardgen: foods (test-small)"')}
+    calcium = cards["Foods for bone Name two foods rich in Calcium."]
+    assert "Any two of: Milk, Yogurt, Cheese, Sardines, Tofu, Kale, Cooked Spinach" in calcium
+    assert "Foods for bone Name two foods rich in Copper." in cards
+    members = sorted(q.removeprefix("Foods for bone ") for q in cards if "which bone nutrient" in q)
+    # Kale stands in both sets, Cooked Spinach is marked reverse: false: neither is asked.
+    assert members == [f"{food}: rich in which bone nutrient?" for food in
+                       ("Cashews", "Cheese", "Milk", "Sardines", "Sesame Seeds", "Tofu", "Yogurt")]
+    assert cards["Foods for bone Tofu: rich in which bone nutrient?"].split("? ", 1)[1].startswith("Calcium Milk, Yogurt")
+    assert not any("[…]" in q or "[...]" in q for q in cards)
+    exercises = [visible_text(col.get_card(c).question()) for c in col.find_cards('"note:cardgen: exercises (test-small)"')]
+    assert sorted(exercises) == [
+        "Exercise for bone Name two examples of High-impact weight-bearing exercise.",
+        "Exercise for bone dancing: an example of which kind of exercise?",
+        "Exercise for bone hiking: an example of which kind of exercise?",
+    ]
+    message, ok = col.fix_integrity()
+    assert ok and message == col.tr.database_check_rebuilt(), message
 
 
-def test_new_cards_come_in_the_order_the_source_declares(small: Path, tmp_path: Path) -> None:
+def test_new_cards_come_in_the_order_the_source_declares(small: Path, tmp_path: Path, col: Collection) -> None:
     """With default options, the scheduler hands out new cards in the source's fact order."""
     text = small.read_text()
     start = text.index("  - id: smoking\n")
@@ -75,17 +72,13 @@ def test_new_cards_come_in_the_order_the_source_declares(small: Path, tmp_path: 
     small.write_text(text[:start].replace("facts:\n", "facts:\n" + smoking, 1) + text[end:])  # a risk factor first
     out = tmp_path / "decks"
     build(small, out)
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, out / "bones.apkg")
-        col.decks.select(col.decks.id_for_name("Test Bones"))
-        queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=6).cards]
-        first = [visible_text(card.question()) for card in queued if card.ord == 0][:3]
-        assert first[0].endswith("Smoking: can it be changed?"), first
-        assert first[1] == "Bone health: what do bones protect?", first
-        assert first[2].startswith("Osteoporosis is a [...]"), first
-    finally:
-        col.close()
+    import_package(col, out / "bones.apkg")
+    col.decks.select(col.decks.id_for_name("Test Bones"))
+    queued = [col.get_card(q.card.id) for q in col.sched.get_queued_cards(fetch_limit=6).cards]
+    first = [visible_text(card.question()) for card in queued if card.ord == 0][:3]
+    assert first[0].endswith("Smoking: can it be changed?"), first
+    assert first[1] == "Bone health: what do bones protect?", first
+    assert first[2].startswith("Osteoporosis is a [...]"), first
 
 
 def test_a_member_card_is_given_away_only_by_a_front_that_shows_the_member(small: Path, tmp_path: Path) -> None:

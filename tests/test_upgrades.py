@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 
 import pytest
 from anki.collection import Collection
-from conftest import T0, build, build_at, registry, run
+from conftest import T0, build, build_at, edit, registry, run
 from engine import import_package, open_collection, review, visible_text
 
 from cardgen import identity
@@ -92,12 +92,6 @@ def learner(tmp_path: Path) -> Iterator[Learner]:
         yield Learner(col, tmp_path / "decks")
     finally:
         col.close()
-
-
-def edit(source: Path, old: str, new: str) -> None:
-    text = source.read_text()
-    assert old in text, old
-    source.write_text(text.replace(old, new, 1))
 
 
 @dataclasses.dataclass(frozen=True)

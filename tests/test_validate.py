@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from anki.collection import Collection
 from conftest import FIXTURES, build, run
-from engine import open_collection
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 LOCATED = re.compile(r"^(?:Error: )?(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): (?P<message>.+)$", re.M)
@@ -98,8 +98,8 @@ def test_a_bad_source_writes_nothing_and_leaves_the_previous_decks(small: Path, 
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path: Path) -> None:
-    from engine import import_package, open_collection
+def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path: Path, col: Collection) -> None:
+    from engine import import_package
 
     text = small.read_text().replace(
         'answer: "Our vital organs"', 'answer: "<script>x()</script> <b>b</b> & {{Front}} {{c1::x}}"'
@@ -107,15 +107,11 @@ def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path:
     small.write_text(text)
     out = tmp_path / "decks"
     build(small, out)
-    col = open_collection(tmp_path / "anki")
-    try:
-        import_package(col, out / "bones.apkg")
-        (note_id,) = col.find_notes('"prompt:Bone health: what do bones protect?"')
-        answer = col.get_note(note_id).cards()[0].answer()
-        assert "&lt;script&gt;x()&lt;/script&gt; &lt;b&gt;b&lt;/b&gt; &amp; &#123;&#123;Front&#125;&#125;" in answer
-        assert "<script>" not in answer and "<b>b</b>" not in answer
-    finally:
-        col.close()
+    import_package(col, out / "bones.apkg")
+    (note_id,) = col.find_notes('"prompt:Bone health: what do bones protect?"')
+    answer = col.get_note(note_id).cards()[0].answer()
+    assert "&lt;script&gt;x()&lt;/script&gt; &lt;b&gt;b&lt;/b&gt; &amp; &#123;&#123;Front&#125;&#125;" in answer
+    assert "<script>" not in answer and "<b>b</b>" not in answer
 
 
 def test_the_published_schema_is_the_one_validate_uses() -> None:
@@ -230,13 +226,9 @@ def test_values_a_learner_could_not_see_or_yaml_would_misread_are_refused_with_t
     assert result.exit_code == 1 and says in result.output, result.output
 
 
-def test_a_deck_name_is_matched_ignoring_case_and_blank_parts_show_as_blank(tmp_path: Path) -> None:
+def test_a_deck_name_is_matched_ignoring_case_and_blank_parts_show_as_blank(tmp_path: Path, col: Collection) -> None:
     """The engine facts the deck-name checks above rest on."""
-    col = open_collection(tmp_path / "anki")
-    try:
-        first = col.decks.id("Test Bones::Basics")
-        assert col.decks.id("test bones:: BASICS ") == first
-        assert col.decks.name(col.decks.id("Test Bones::")) == "Test Bones::blank"
-        assert col.decks.name(col.decks.id("  ")) == "blank"
-    finally:
-        col.close()
+    first = col.decks.id("Test Bones::Basics")
+    assert col.decks.id("test bones:: BASICS ") == first
+    assert col.decks.name(col.decks.id("Test Bones::")) == "Test Bones::blank"
+    assert col.decks.name(col.decks.id("  ")) == "blank"
