@@ -38,8 +38,8 @@ def import_package(col: Collection, path: Path, always: bool = False) -> Importe
 
 
 def visible_text(html: str) -> str:
-    """What a learner would read: tags, styles and entities stripped."""
-    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    """What a learner would read: tags, styles, scripts and entities stripped."""
+    html = re.sub(r"<(style|script)>.*?</\1>", "", html, flags=re.S)
     html = re.sub(r"</?(div|br|hr|p)\b[^>]*>", " ", html)  # block tags part words, inline ones do not
     html = re.sub(r"<[^>]+>", "", html)
     return " ".join(unescape(html).replace("\xa0", " ").split())
