@@ -35,6 +35,7 @@ class PreviewCard:
     deck: str
     note_type: str
     template: str
+    ord: int  # the card's number in its note, from 0: the reviewer's body class is card{ord+1}
     fact: str
     tags: list[str]
     source: str
@@ -83,6 +84,7 @@ def render_cards(source_path: Path) -> list[PreviewCard]:
                         deck=col.decks.name(card.did),
                         note_type=note_type["name"],
                         template=template,
+                        ord=card.ord,
                         fact=spec.fact.id,
                         tags=sorted(note.tags),
                         source=visible(spec.fields[-1]),
