@@ -48,8 +48,8 @@ OURS = {SMALL, MOVING, UNMARKED}
 
 
 @pytest.fixture(scope="module")
-def b() -> Iterator[Browser]:
-    with browser() as instance:
+def b(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with browser(tmp_path_factory.mktemp("chromium")) as instance:
         yield instance
 
 

@@ -39,9 +39,9 @@ OUTSIDE: list[str] = []  # every request the gallery made past its own file
 
 
 @pytest.fixture(scope="module")
-def page(gallery: Path) -> Iterator[Page]:
+def page(gallery: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
     """One load of the whole gallery (704 card sides) for every check of this module."""
-    with browser() as b:
+    with browser(tmp_path_factory.mktemp("chromium")) as b:
         yield open_gallery(b, gallery, DESKTOP, OUTSIDE)
 
 
