@@ -40,7 +40,7 @@ OUTSIDE: list[str] = []  # every request the gallery made past its own file
 
 @pytest.fixture(scope="module")
 def page(gallery: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
-    """One load of the whole gallery (704 card sides) for every check of this module."""
+    """One load of the whole gallery (every card side) for every check of this module."""
     with browser(tmp_path_factory.mktemp("chromium")) as b:
         yield open_gallery(b, gallery, DESKTOP, OUTSIDE)
 
