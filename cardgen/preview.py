@@ -40,6 +40,7 @@ class PreviewCard:
     deck: str
     note_type: str
     template: str
+    ord: int  # the card's number in its note, from 0: the reviewer's body class is card{ord+1}
     fact: str
     tags: list[str]
     source: str
@@ -88,6 +89,7 @@ def render_cards(source_path: Path, patterns: Registry = PATTERNS) -> list[Previ
                         deck=col.decks.name(card.did),
                         note_type=note_type["name"],
                         template=template,
+                        ord=card.ord,
                         fact=spec.fact.id,
                         tags=sorted(note.tags),
                         source=visible(spec.fields[-1]),

@@ -15,6 +15,7 @@ _FIELD = re.compile(r"\{\{([^#^/}][^}]*)\}\}")
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 _BLOCK = re.compile(r"</?(div|br|hr|p|li|ul|ol|h\d)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
+_UNREAD = re.compile(r"<(script|style)\b.*?</\1>", re.I | re.S)  # the templates' script is never read
 
 
 def _cloze(value: str, ordinal: int, question: bool) -> str:
@@ -54,5 +55,5 @@ def render(template: str, fields: Mapping[str, str], ordinal: int = 0, question:
 
 
 def visible(html_text: str) -> str:
-    """What a learner reads: tags dropped, entities decoded, white space folded."""
-    return " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", html_text))).split())
+    """What a learner reads: scripts, styles and tags dropped, entities decoded, white space folded."""
+    return " ".join(html.unescape(_TAG.sub("", _BLOCK.sub(" ", _UNREAD.sub(" ", html_text)))).split())

@@ -24,16 +24,33 @@ def chromium() -> str | None:
 
 
 @contextmanager
-def browser() -> Iterator[Browser]:
+def browser(scratch: Path | None = None) -> Iterator[Browser]:
+    """Chromium; its profile goes in `scratch` (a test's own directory) rather than in /tmp.
+
+    Playwright's driver makes the profile in its own temporary directory: TMPDIR is set for
+    the driver's start only, so Python's temporary files are not moved with it."""
     executable = chromium()
     if executable is None:
         raise RuntimeError("no Chromium: apt-get install chromium (CI does)")
-    with sync_playwright() as playwright:
+    saved = os.environ.get("TMPDIR")
+    if scratch is not None:
+        os.environ["TMPDIR"] = str(scratch)
+    try:
+        manager = sync_playwright()
+        playwright = manager.start()
+    finally:
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
+    try:
         instance = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         try:
             yield instance
         finally:
             instance.close()
+    finally:
+        playwright.stop()
 
 
 def open_gallery(b: Browser, gallery: Path, viewport: dict[str, int], outside: list[str]) -> Page:

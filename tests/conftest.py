@@ -91,3 +91,13 @@ def build_with(source: Path, out: Path, patterns: Registry) -> str:
 
 
 T0 = 1_767_225_600  # 2026-01-01 00:00:00 UTC: a build time tests pass in
+
+
+SUMMARY: list[str] = []  # lines a test wants in CI's log whatever the outcome (the accessibility counts)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SUMMARY:
+        terminalreporter.section("accessibility")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)

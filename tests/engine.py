@@ -38,9 +38,9 @@ def import_package(col: Collection, path: Path, always: bool = False) -> Importe
 
 
 def visible_text(html: str) -> str:
-    """What a learner would read: tags, styles, entities and read-aloud markers (the client
-    shows a replay button there) stripped."""
-    html = re.sub(r"<style>.*?</style>|\[anki:play:[qa]:\d+\]", "", html, flags=re.S)
+    """What a learner would read: tags, styles, scripts, entities and read-aloud markers (the
+    client shows a replay button there) stripped."""
+    html = re.sub(r"<(style|script)>.*?</\1>|\[anki:play:[qa]:\d+\]", "", html, flags=re.S)
     html = re.sub(r"</?(div|br|hr|p)\b[^>]*>", " ", html)  # block tags part words, inline ones do not
     html = re.sub(r"<[^>]+>", "", html)
     return " ".join(unescape(html).replace("\xa0", " ").split())

@@ -101,6 +101,8 @@ def test_a_bad_source_writes_nothing_and_leaves_the_previous_decks(small: Path, 
 def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path: Path, col: Collection) -> None:
     from engine import import_package
 
+    from cardgen.patterns.base import LABELS
+
     text = small.read_text().replace(
         'answer: "Our vital organs"', 'answer: "<script>x()</script> <b>b</b> & {{Front}} {{c1::x}}"'
     )
@@ -111,7 +113,7 @@ def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path:
     (note_id,) = col.find_notes('"prompt:Bone health: what do bones protect?"')
     answer = col.get_note(note_id).cards()[0].answer()
     assert "&lt;script&gt;x()&lt;/script&gt; &lt;b&gt;b&lt;/b&gt; &amp; &#123;&#123;Front&#125;&#125;" in answer
-    assert "<script>" not in answer and "<b>b</b>" not in answer
+    assert "<script>" not in answer.replace(LABELS, "") and "<b>b</b>" not in answer  # only the template's own script
 
 
 def test_the_published_schema_is_the_one_validate_uses() -> None:

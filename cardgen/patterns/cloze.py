@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from cardgen.load import INVISIBLE
-from cardgen.patterns.base import BACK_TAIL, EXTRA, SOURCE, Field, Key, Template, common, tags, text
+from cardgen.patterns.base import BACK_TAIL, EXTRA, LABELS, SOURCE, Field, Key, Template, common, tags, text
 from cardgen.records import Fact, NoteSpec
 
 DELETION = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
-FRONT = '<div class="cloze-text">{{cloze:Text}}</div>'
+FRONT = '<div class="cloze-text">{{cloze:Text}}</div>\n' + LABELS  # "blank", not "[...]", to a screen reader
 # A cloze back shows the text with the deletion filled in, not {{FrontSide}} (the blank).
 BACK = '<div class="cloze-text">{{cloze:Text}}</div>\n<hr id=answer>\n' + BACK_TAIL
 

@@ -8,6 +8,7 @@ from typing import Callable, Iterator, Sequence
 
 from cardgen.patterns.base import (
     EXTRA,
+    LABELS,
     REVERSE,
     SOURCE,
     Field,
@@ -164,7 +165,7 @@ class ListPattern:
         g = "{{" + self.group.name.capitalize() + "}}"
         m = "{{" + self.member_field.name + "}}"
         cue = self.list_cue.format(group=f"<b>{g}</b>", document="{{Cue}}")
-        front = f'<div class="cue">{cue}</div>\n<div class="prompt">{{{{List}}}}</div>'
+        front = f'<div class="cue">{cue}</div>\n<div class="prompt">{{{{List}}}}</div>\n{LABELS}'  # the list's blank
         reverse = (
             '{{#Reverse}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
             + self.reverse.format(member=f"<b>{m}</b>")
