@@ -45,6 +45,7 @@ def test_every_front_and_answer_is_read_aloud_and_off_reads_nothing(small: Path,
         assert [t.lang for t in question] == ["en_US"] and [t.lang for t in answer] == ["en_US"], front
         assert question[0].field_text.strip() and answer[0].field_text.strip(), front
         assert "[...]" not in question[0].field_text  # a cloze blank is read as "blank", not as brackets
+        assert not [t for t in question + answer if "querySelector" in t.field_text or "<" in t.field_text]  # no script read
     fronts = {front: q[0].field_text.strip() for front, q, _ in cards}
     assert fronts["Bone health: what do bones protect?"] == "Bone health: what do bones protect?"
     clozes = [q[0].field_text for front, q, _ in cards if "[...]" in front]

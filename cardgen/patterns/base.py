@@ -194,8 +194,8 @@ def spoken(template: Template, language: str) -> tuple[str, str]:
     a button (or hears at once, unless the deck's options say not to): the front as shown,
     and on the back the answer (between the rule and the explanation), or for a cloze the
     whole filled-in text."""
-    def say(part: str) -> str:
-        return f"[anki:tts lang={language}]{part}[/anki:tts]"
+    def say(part: str) -> str:  # a script (LABELS) is for screen readers, not to be spoken twice
+        return f"[anki:tts lang={language}]{re.sub(r'<script>.*?</script>', '', part, flags=re.S)}[/anki:tts]"
 
     before, _, after = template.back.partition("<hr id=answer>")
     answer = after.split(BACK_TAIL, 1)[0].strip() or before.replace("{{FrontSide}}", "").strip()
