@@ -31,6 +31,14 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(name: str) 
     assert f"cardgen {name}" in (ROOT / "README.md").read_text()
 
 
+def test_the_command_reference_is_made_from_the_commands_themselves() -> None:
+    """The README's table and docs/cli-reference.md are cog's output from each --help."""
+    done = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "README.md", "docs/cli-reference.md"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr + "\nrun: cog -r README.md docs/cli-reference.md"
+
+
 def test_usage_errors_exit_2() -> None:
     assert run("build", "--no-such-option").exit_code == 2
     assert run("no-such-command").exit_code == 2
