@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         from aqt.qt import QTimer
     except ImportError as error:
         print(f"desktop_screenshots: cannot load Anki desktop with {sys.executable} ({error}): it needs "
-              "pip install 'aqt[qt6]' and the Debian libraries that .ci/run installs", file=sys.stderr)
+              "pip install 'aqt[qt]' and the Debian libraries that .ci/run installs", file=sys.stderr)
         return 3
 
     seed_base(work / "anki")
