@@ -68,3 +68,10 @@ def test_a_broken_card_fails_its_check(tmp_path: Path, css: str, message: str, v
     assert all(views in line.split(":")[0] for line in failures), failures  # only the views it breaks
     assert sum(message in line for line in failures) == sum(views in name for name in VIEWS), failures
 
+
+def test_the_readme_shows_the_real_reviewer() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in ("reviewer-narrow-light-answer", "reviewer-narrow-night-answer", "reviewer-wide-light-answer"):
+        path = ROOT / "docs" / "screenshots" / f"{name}.png"
+        assert f"docs/screenshots/{name}.png" in readme
+        assert png_size(path)[0] == (400 if "-narrow-" in name else 1000), "run: scripts/desktop_screenshots.py --out docs/screenshots"

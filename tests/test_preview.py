@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from browser import DESKTOP, PHONE, browser, chromium, open_gallery, screenshots, set_mode
+from browser import DESKTOP, PHONE, browser, chromium, open_gallery, set_mode
 from conftest import ROOT, run
 from playwright.sync_api import Page
 
@@ -137,15 +137,6 @@ def test_night_mode_text_contrast_is_at_least_4_5(fresh: Page) -> None:
 def test_nothing_is_requested_from_the_network(page: Page) -> None:
     assert page.locator(".entry").count() > 0  # the gallery was loaded and used above
     assert OUTSIDE == []
-
-
-def test_screenshots_for_the_readme(gallery: Path, fresh: Page, tmp_path: Path) -> None:
-    made = screenshots(gallery, tmp_path / "shots", fresh)
-    assert [p.name for p in made] == ["phone-light.png", "phone-night.png", "desktop-light.png"]
-    for path in made:
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
-        assert (ROOT / "docs" / "screenshots" / path.name).exists(), "run: python scripts/screenshots.py"
-        assert f"docs/screenshots/{path.name}" in (ROOT / "README.md").read_text()
 
 
 def test_without_the_engine_preview_says_how_to_install_it(tmp_path: Path) -> None:
