@@ -76,25 +76,3 @@ def set_mode(page: Page, night: bool, width: str) -> None:
     page.locator("#night").set_checked(night)
     page.locator(f"input[name=width][value={width}]").check()
     page.evaluate("apply()")
-
-
-def screenshots(gallery: Path, out: Path, page: Page | None = None, fact: str = "vitamin-d-role") -> list[Path]:
-    """A phone-width card in light and night mode and a desktop card, as the README shows."""
-    if page is None:
-        with browser() as b:
-            return screenshots(gallery, out, open_gallery(b, gallery, PHONE, []), fact)
-    out.mkdir(parents=True, exist_ok=True)
-    made = []
-    page.fill("#q", fact)
-    for name, viewport, night, width in (
-        ("phone-light.png", PHONE, False, "phone"),
-        ("phone-night.png", PHONE, True, "phone"),
-        ("desktop-light.png", DESKTOP, False, "desktop"),
-    ):
-        page.set_viewport_size(viewport)  # type: ignore[arg-type]
-        set_mode(page, night, width)
-        entry = page.locator(f".entry[data-fact='{fact}']").first
-        entry.scroll_into_view_if_needed()
-        entry.screenshot(path=str(out / name))
-        made.append(out / name)
-    return made

@@ -11,7 +11,7 @@ from typing import Iterator
 import pytest
 from a11y import AXE_VERSION, WCAG_AA
 from axe_playwright_python.sync_playwright import Axe
-from browser import DESKTOP, PHONE, browser, chromium, open_gallery, screenshots, set_mode
+from browser import DESKTOP, PHONE, browser, chromium, open_gallery, set_mode
 from conftest import ROOT, SUMMARY, run
 from playwright.sync_api import Page
 
@@ -143,15 +143,6 @@ def test_at_390_px_the_page_is_no_wider_than_the_screen_and_nothing_shows_over_i
 def test_nothing_is_requested_from_the_network(page: Page) -> None:
     assert page.locator(".entry").count() > 0  # the gallery was loaded and used above
     assert OUTSIDE == []
-
-
-def test_screenshots_for_the_readme(gallery: Path, fresh: Page, tmp_path: Path) -> None:
-    made = screenshots(gallery, tmp_path / "shots", fresh)
-    assert [p.name for p in made] == ["phone-light.png", "phone-night.png", "desktop-light.png"]
-    for path in made:
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
-        assert (ROOT / "docs" / "screenshots" / path.name).exists(), "run: python scripts/screenshots.py"
-        assert f"docs/screenshots/{path.name}" in (ROOT / "README.md").read_text()
 
 
 def test_without_the_engine_preview_says_how_to_install_it(tmp_path: Path) -> None:
