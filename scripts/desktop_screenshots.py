@@ -38,9 +38,7 @@ PROFILE = "cardgen"
 MARKER = ".desktop-screenshots-work"  # only a folder holding this file is emptied
 # The bundled deck's vitamin D role card, the one the README shows.
 SEARCH = "tag:bone-health::subject::vitamin-d tag:bone-health::pattern::nutrient_role"
-MIN_TEXT_PX = 16.0
-MIN_SECONDARY_PX = 12.0  # the cue above the prompt and the source citations are smaller by design
-SECONDARY = ".cue, .source"
+MIN_TEXT_PX = 16.0  # every text on the card, the cue above the prompt and the source citations too
 NARROW = (400, 844)  # Anki desktop's main window is no narrower than 400 px: its menu bar and toolbar
 WIDE = (1000, 760)
 # Chromium (inside QtWebEngine) needs --no-sandbox as root; there is no GPU, nothing to fetch, and
@@ -69,13 +67,13 @@ MEASURE = """
     scrollWidth: Math.max(doc.scrollWidth, body.scrollWidth),
     sticking: sticking.slice(0, 5),
     sizes: [...qa.querySelectorAll("*")].filter(own).map((el) => ({
-      el: name(el), px: parseFloat(getComputedStyle(el).fontSize), secondary: !!el.closest(%s)})),
+      el: name(el), px: parseFloat(getComputedStyle(el).fontSize)})),
     bodyClasses: [...body.classList],
     background,
     color: style.color,
   });
 })()
-""" % json.dumps(SECONDARY)
+"""
 
 
 @dataclass(frozen=True)
@@ -281,9 +279,8 @@ class Session:
         if not m["sizes"]:
             fail("the card shows no text")
         for size in m["sizes"]:
-            floor = MIN_SECONDARY_PX if size["secondary"] else MIN_TEXT_PX
-            if size["px"] < floor:
-                fail(f"{size['el']} text is {size['px']:g} px, under {floor:g} px")
+            if size["px"] < MIN_TEXT_PX:
+                fail(f"{size['el']} text is {size['px']:g} px, under {MIN_TEXT_PX:g} px")
         night_class = "nightMode" in m["bodyClasses"]
         background, text = luminance(m["background"]), luminance(m["color"])
         if view.night and not (night_class and background < 0.2 and text > 0.4):

@@ -108,7 +108,7 @@ CSS = """\
   word-wrap: break-word;
   overflow-wrap: break-word;
 }
-.cue { font-size: max(1rem, 0.85em); color: #555; margin-bottom: 0.4em; }
+.cue { font-size: max(16px, 0.85em); color: #555; margin-bottom: 0.4em; }
 .prompt { font-weight: 600; }
 .answer {
   font-weight: 700; color: #0b5394;
@@ -124,7 +124,7 @@ CSS = """\
 }
 .extra { margin-top: 0.8em; }
 .members { margin-top: 0.3em; }
-.source { margin-top: 1em; font-size: max(1rem, 0.85em); color: #555; }
+.source { margin-top: 1em; font-size: max(16px, 0.85em); color: #555; }
 .cite { margin-top: 0.3em; }
 .cite .quote { font-style: italic; }
 img { max-width: 100%; height: auto; }
