@@ -305,7 +305,7 @@ def stats(source: Path) -> None:
       cardgen stats
       cardgen stats --source drafts/new-facts.yaml
     """
-    from cardgen.lint import cards_of
+    from cardgen.cards import cards_of
     from cardgen.quality import FRONT_CHARS, FRONT_SHARE
     from cardgen.stats import facts_per_document, format_table, long_fronts, table
 

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
-from cardgen.lint import Card
+from cardgen.cards import Card
 from cardgen.patterns import PATTERNS
 from cardgen.quality import FRONT_CHARS
 from cardgen.records import Source
