@@ -3,7 +3,6 @@ reverse cards with rivals) and answers given away by other fronts."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
 from typing import Iterable, Iterator, Sequence
@@ -13,52 +12,40 @@ from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import norm
 from cardgen.quality import NEAR_IDENTICAL, VOCABULARY, Severity
 from cardgen.render import visible
-from cardgen.similar import contains, jaccard, template_tokens, tokens
+from cardgen.similar import Front, contains, jaccard, near_identical, template_tokens, tokens
 
 _LINK = r"(?:(?:as per|according to|per|from|in|by)(?: the| an| a)? )?"  # "per the" before a citation
 
 
 def near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """Interference: identical or near-identical fronts with different answers."""
-    by_front: dict[str, list[Card]] = defaultdict(list)
-    for card in cards:
-        by_front[norm(card.front)].append(card)
+    fronts = [norm(c.front) for c in cards]
+    answers = [norm(c.answer) for c in cards]
+    by_front: dict[str, list[int]] = defaultdict(list)
+    for index, front in enumerate(fronts):
+        by_front[front].append(index)
     for same in by_front.values():
-        if len({norm(c.answer) for c in same}) > 1:
-            for card in same:
-                others = sorted({c.answer for c in same if norm(c.answer) != norm(card.answer)})
-                yield card, "identical-fronts", "error", f"another card has this front and answers {', '.join(others)!r}"
+        shown: dict[str, set[str]] = defaultdict(set)  # an answer as compared -> as written
+        for index in same:
+            shown[answers[index]].add(cards[index].answer)
+        if len(shown) > 1:
+            others = {answer: sorted({w for other, texts in shown.items() if other != answer for w in texts}) for answer in shown}
+            message = {answer: f"another card has this front and answers {', '.join(written)!r}" for answer, written in others.items()}
+            for index in same:
+                yield cards[index], "identical-fronts", "error", message[answers[index]]
     # Near-identical: what varies between fronts (the template's own words left out),
-    # compared within buckets of cards that share a rare word so the work stays near-linear.
+    # compared where two fronts share one of their three rarest words (similar.py).
     # Siblings of one list are one overlapping cloze, alike by design.
     template_words = {(c.pattern, c.template.key): template_tokens(c.template) for c in cards}
-    words = [tokens(c.front) - template_words[(c.pattern, c.template.key)] for c in cards]
-    frequency: dict[str, int] = defaultdict(int)
-    for token_set in words:
-        for token in token_set:
-            frequency[token] += 1
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for index, token_set in enumerate(words):
-        for token in sorted(token_set, key=lambda t: (frequency[t], t))[:3]:
-            buckets[token].append(index)
-    seen: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for a, b in itertools.combinations(members, 2):
-            first, second = cards[a], cards[b]
-            if (a, b) in seen or first.fact.id == second.fact.id or norm(first.front) == norm(second.front):
-                continue
-            seen.add((a, b))
-            if norm(first.answer) == norm(second.answer):
-                continue
-            if (first.pattern, first.template.key) == (second.pattern, second.template.key):
-                similarity = jaccard(words[a], words[b])
-            else:  # different card types: their own words tell them apart too
-                similarity = jaccard(tokens(first.front), tokens(second.front))
-            if similarity >= NEAR_IDENTICAL:
-                for card, other in ((first, second), (second, first)):
-                    yield card, "near-identical-fronts", "warning", (
-                        f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"
-                    )
+    every = [tokens(c.front) for c in cards]
+    shapes = [Front(words - template_words[(c.pattern, c.template.key)], words, (c.pattern, c.template.key)) for c, words in zip(cards, every)]
+    apart = [(front, card.fact.id, answer) for front, card, answer in zip(fronts, cards, answers)]
+    for a, b, similarity in near_identical(shapes, apart, NEAR_IDENTICAL):
+        first, second = cards[a], cards[b]
+        for card, other in ((first, second), (second, first)):
+            yield card, "near-identical-fronts", "warning", (
+                f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"
+            )
 
 
 def _uncited(front: str, citations: re.Pattern[str]) -> str:
