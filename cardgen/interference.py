@@ -12,7 +12,7 @@ from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import norm
 from cardgen.quality import NEAR_IDENTICAL, VOCABULARY, Severity
 from cardgen.render import visible
-from cardgen.similar import Front, contains, jaccard, near_identical, template_tokens, tokens
+from cardgen.similar import Front, Index, contains, near_identical, template_tokens, tokens
 
 _LINK = r"(?:(?:as per|according to|per|from|in|by)(?: the| an| a)? )?"  # "per the" before a citation
 
@@ -147,25 +147,25 @@ def give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str
 
 def reverses(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """A reverse card asks for a subject from its attribute; another subject with the same
-    (or a near-identical) attribute makes two right answers."""
+    (or a near-identical) attribute makes two right answers. Rivals are looked up in an index
+    of each note type's attributes, not compared with every other note."""
     forward: dict[str, Card] = {}
     for card in cards:
         if not card.template.reverse:
             forward.setdefault(card.note_key, card)
-    by_attribute: dict[str, list[Card]] = defaultdict(list)
+    by_pattern: dict[str, list[Card]] = defaultdict(list)
     for card in forward.values():
-        by_attribute[norm(card.answer)].append(card)
+        by_pattern[card.pattern].append(card)
+    attributes = {pattern: Index([tokens(c.answer) for c in members], NEAR_IDENTICAL) for pattern, members in by_pattern.items()}
     for card in cards:
         own = forward.get(card.note_key)
-        if not card.template.reverse or own is None:
+        if not card.template.reverse or own is None or card.pattern not in attributes:
             continue
-        attribute = tokens(own.answer)
+        alike = (by_pattern[card.pattern][n] for n in attributes[card.pattern].like(tokens(own.answer)))
         rivals = {
             other.answer if other.pattern in ("food_source", "exercise") else other.fact.id
-            for other in forward.values()
-            if other.pattern == card.pattern
-            and other.fact.id != card.fact.id
-            and jaccard(attribute, tokens(other.answer)) >= NEAR_IDENTICAL
+            for other in alike
+            if other.fact.id != card.fact.id
         }
         if rivals:
             yield card, "reverse-not-unique", "error", (

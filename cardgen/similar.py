@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -124,3 +125,31 @@ def _joined(order: dict[Front, tuple[str, ...]], width: int, threshold: float) -
 
 def _similar(one: Front, other: Front) -> float:
     return jaccard(one.words, other.words) if one.kind == other.kind else jaccard(one.every, other.every)
+
+
+class Index:
+    """Sets to search for those at least `threshold` like a query (Jaccard), exactly.
+
+    Prefix filtering: in one order of the words, rarest first, two sets that alike share a
+    word among each one's first |s| - ceil(threshold * |s|) + 1, so only those words are indexed.
+    """
+
+    def __init__(self, sets: Sequence[frozenset[str]], threshold: float) -> None:
+        self.sets, self.threshold = sets, threshold
+        self.frequency: Counter[str] = Counter(word for words in sets for word in words)
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        self.empty = [n for n, words in enumerate(sets) if not words]
+        for n, words in enumerate(sets):
+            for word in self._prefix(words):
+                self.postings[word].append(n)
+
+    def _prefix(self, words: frozenset[str]) -> list[str]:
+        needed = math.ceil(self.threshold * len(words) - _SLACK)  # the fewest words a set this like it shares
+        return sorted(words, key=lambda w: (self.frequency[w], w))[: len(words) - needed + 1]
+
+    def like(self, words: frozenset[str]) -> list[int]:
+        """The indices of the sets at least `threshold` like `words`, in order."""
+        if not words:
+            return [n for n in self.empty if jaccard(words, self.sets[n]) >= self.threshold]
+        found = {n for word in self._prefix(words) for n in self.postings.get(word, ())}
+        return sorted(n for n in found if jaccard(words, self.sets[n]) >= self.threshold)
