@@ -3,6 +3,7 @@ reverse cards with rivals) and answers given away by other fronts."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import defaultdict
 from typing import Iterable, Iterator, Sequence
@@ -65,22 +66,28 @@ def citation_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
 
 def source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterator[tuple[Card, str, Severity, str]]:
     """Fronts that differ only by the document they cite, with different answers: the learner
-    is taught which article said what. Identical fronts are identical-fronts' business."""
+    is taught which article said what. Identical fronts are identical-fronts' business.
+
+    Each group's cards are taken by front and answer, so a thousand copies of one card are
+    compared with the others once."""
     by_front: dict[str, list[Card]] = defaultdict(list)
     for card in cards:
         by_front[_uncited(card.front, citations)].append(card)
     for same in by_front.values():
-        if len({norm(c.front) for c in same}) < 2:
-            continue
+        cells: dict[tuple[str, str], set[str]] = defaultdict(set)  # front and answer, as compared -> the cards'
         for card in same:
-            others = sorted({
-                f"'{c.fact.id}' ({c.answer})"
-                for c in same
-                if norm(c.front) != norm(card.front) and norm(c.answer) != norm(card.answer)
-            })
-            if others:
+            cells[(norm(card.front), norm(card.answer))].add(f"'{card.fact.id}' ({card.answer})")
+        if len({front for front, _ in cells}) < 2:
+            continue
+        others = {
+            (front, answer): sorted({label for (f, a), labels in cells.items() if f != front and a != answer for label in labels})
+            for front, answer in cells
+        }
+        for card in same:
+            named = others[(norm(card.front), norm(card.answer))]
+            if named:
                 yield card, "source-only-difference", "error", (
-                    f"the front differs only by the document it cites from that of {', '.join(others)}; "
+                    f"the front differs only by the document it cites from that of {', '.join(named)}; "
                     "make one card about the knowledge, each document's words on the back"
                 )
 
@@ -116,33 +123,79 @@ def give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str
     card. A give-away is an answer one or two other facts show: a sibling's blanked member,
     a definition printed on the card that asks for it.
 
-    Every answer is indexed by deck and normalised text; each front's word runs up to the
-    longest answer are looked up, so the work grows with the deck, not with its pairs.
+    Every answer is indexed by deck and normalised text, and each front's word runs that
+    start an answer are looked up; an answer's fronts are then counted per fact once, not
+    once for every card that gives the same answer, so the work grows with the deck.
     """
-    answers: dict[tuple[str, str], list[Card]] = defaultdict(list)
-    for card in cards:
+    answers: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, card in enumerate(cards):
         answer = norm(card.answer)
         if len(answer) >= 2:
-            answers[(card.fact.topic.deck, answer)].append(card)
-    longest = max((len(answer.split()) for _, answer in answers), default=0)
-    shown: dict[int, set[str]] = defaultdict(set)  # index of an answering card -> facts showing it
-    index = {id(card): n for n, card in enumerate(cards)}
-    for card in cards:
-        words = norm(card.front).split()
-        for start in range(len(words)):
-            for end in range(start + 1, min(start + longest, len(words)) + 1):
-                for owner in answers.get((card.fact.topic.deck, " ".join(words[start:end])), ()):
-                    sibling = (owner.pattern, owner.note_key) == (card.pattern, card.note_key)
-                    if sibling and card.front != owner.front and PATTERNS[card.pattern].cloze:
-                        shown[index[id(owner)]].add(SIBLING)  # two deletions of one text show each other
-                    elif not sibling and all(contains(card.front, shown_text) for shown_text in _asked_from(owner)):
-                        shown[index[id(owner)]].add(card.fact.id)
+            answers[(card.fact.topic.deck, answer)].append(n)
+    hits = _fronts_showing(cards, answers)
+    by_word: dict[str, set[int]] = defaultdict(set)  # a word -> the cards whose fronts show it
+    for n, card in enumerate(cards):
+        for word in norm(card.front).split():
+            by_word[word].add(n)
+    shown: dict[int, frozenset[str]] = {}  # index of an answering card -> facts showing it
+    for key, showing in hits.items():
+        shown.update(_shown(cards, answers[key], showing, by_word))
     for n, facts in sorted(shown.items()):
         owner = cards[n]
-        if SIBLING not in facts and len(facts - {owner.fact.id}) >= VOCABULARY:
+        if SIBLING not in facts and len(facts) - (owner.fact.id in facts) >= VOCABULARY:
             continue  # vocabulary; a sibling deletion shows this very card's answer, however common
-        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
+        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in heapq.nsmallest(3, facts)) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
         yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
+
+
+def _fronts_showing(cards: Sequence[Card], answers: dict[tuple[str, str], list[int]]) -> dict[tuple[str, str], list[int]]:
+    """Each answer (by deck and normalised text) -> the cards whose fronts show it, in order."""
+    lengths: dict[tuple[str, str], set[int]] = defaultdict(set)  # deck and first word -> answers' lengths in words
+    for deck, answer in answers:
+        words = answer.split()
+        lengths[(deck, words[0])].add(len(words))
+    hits: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, card in enumerate(cards):
+        deck, words = card.fact.topic.deck, norm(card.front).split()
+        found: set[tuple[str, str]] = set()
+        for start, word in enumerate(words):
+            for length in lengths.get((deck, word), ()):
+                if start + length <= len(words) and (key := (deck, " ".join(words[start : start + length]))) in answers:
+                    found.add(key)
+        for key in sorted(found):
+            hits[key].append(n)
+    return hits
+
+
+def _shown(cards: Sequence[Card], owners: list[int], showing: list[int], by_word: dict[str, set[int]]) -> Iterator[tuple[int, frozenset[str]]]:
+    """For each card giving one answer, the facts whose fronts show that answer (SIBLING for a
+    deletion of its own cloze text); none where nothing does.
+
+    Most cards ask from nothing a front must also show: the facts showing the answer are then
+    the same for each, less its own fact where only its own note shows it.
+    """
+    notes: dict[str, set[tuple[str, str]]] = defaultdict(set)  # a fact -> its notes whose fronts show the answer
+    fronts: dict[tuple[str, str], set[str]] = defaultdict(set)  # a cloze note -> its fronts that show it
+    for n in showing:
+        card = cards[n]
+        notes[card.fact.id].add((card.pattern, card.note_key))
+        if PATTERNS[card.pattern].cloze:
+            fronts[(card.pattern, card.note_key)].add(card.front)
+    everyone = frozenset(notes)  # shared by the cards that give this answer, never copied for each
+    for n in owners:
+        owner = cards[n]
+        note = (owner.pattern, owner.note_key)
+        asked = _asked_from(owner)
+        if asked:
+            rare = min((w for text in asked for w in norm(text).split()), key=lambda w: len(by_word.get(w, ())), default="")
+            also = sorted(set(showing) & by_word.get(rare, set()))
+            facts = frozenset(cards[m].fact.id for m in also if (cards[m].pattern, cards[m].note_key) != note and all(contains(cards[m].front, t) for t in asked))
+        else:
+            facts = everyone if notes.get(owner.fact.id, set()) - {note} else everyone - {owner.fact.id}
+        if fronts.get(note, set()) - {owner.front}:
+            facts = facts | {SIBLING}  # two deletions of one text show each other
+        if facts:
+            yield n, facts
 
 
 def reverses(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
