@@ -9,11 +9,12 @@ from collections import defaultdict
 from typing import Iterable, Iterator, Sequence
 
 from cardgen.cards import Card
+from cardgen.join import Front, Label, near_identical
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import norm
 from cardgen.quality import NEAR_IDENTICAL, VOCABULARY, Severity
 from cardgen.render import visible
-from cardgen.similar import Front, Index, contains, near_identical, template_tokens, tokens
+from cardgen.similar import Index, contains, template_tokens, tokens
 
 _LINK = r"(?:(?:as per|according to|per|from|in|by)(?: the| an| a)? )?"  # "per the" before a citation
 
@@ -35,18 +36,18 @@ def near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str
             for index in same:
                 yield cards[index], "identical-fronts", "error", message[answers[index]]
     # Near-identical: what varies between fronts (the template's own words left out),
-    # compared where two fronts share one of their three rarest words (similar.py).
+    # compared where two fronts share one of their three rarest words (join.py).
     # Siblings of one list are one overlapping cloze, alike by design.
+    # A card's first pair is all a report shows of it, so that is all that is looked for.
     template_words = {(c.pattern, c.template.key): template_tokens(c.template) for c in cards}
     every = [tokens(c.front) for c in cards]
     shapes = [Front(words - template_words[(c.pattern, c.template.key)], words, (c.pattern, c.template.key)) for c, words in zip(cards, every)]
-    apart = [(front, card.fact.id, answer) for front, card, answer in zip(fronts, cards, answers)]
-    for a, b, similarity in near_identical(shapes, apart, NEAR_IDENTICAL):
-        first, second = cards[a], cards[b]
-        for card, other in ((first, second), (second, first)):
-            yield card, "near-identical-fronts", "warning", (
-                f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"
-            )
+    labels = [Label(front, card.fact.id, answer) for front, card, answer in zip(fronts, cards, answers)]
+    for index, partner, similarity in near_identical(shapes, labels, NEAR_IDENTICAL):
+        other = cards[partner]
+        yield cards[index], "near-identical-fronts", "warning", (
+            f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"
+        )
 
 
 def _uncited(front: str, citations: re.Pattern[str]) -> str:

@@ -1,8 +1,8 @@
 """The checks between cards, made near-linear, find exactly what the all-pairs code found.
 
 The reference below is the code as it was before (issue 13, item 18), kept verbatim: the
-fast checks must yield the same findings, in the same order (the first one per fact is the
-one a report shows), on sources full of near-duplicates.
+fast checks must give lint the same findings (the same first message per fact, which a
+report shows, and the same cards) on sources full of near-duplicates.
 """
 
 from __future__ import annotations
@@ -195,6 +195,8 @@ def old_reverses(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, s
 WORDS = "bone calcium vitamin density mineral zinc kale gait marrow yoga tofu iron".split()
 QUOTE = "Bone is living tissue."
 CUES = ["", "", "", "Doc A article", "Doc B article's table", "the Doc B article"]
+TEMPLATE_WORDS = ["role", "health", "deficiency", "lead", "nutrient", "play"]  # other card types' own words
+TEMPLATED = "in bone health what is the daily amount of calcium for adults of type"  # a prompt a deck repeats
 
 
 def _near_duplicates(seed: int, facts: int, vocabulary: int) -> str:
@@ -203,9 +205,20 @@ def _near_duplicates(seed: int, facts: int, vocabulary: int) -> str:
     fronts long enough (15+ words) that their three rarest words miss a near-duplicate."""
     rng = random.Random(seed)
     words = WORDS[:vocabulary]
+    lone = itertools.count()
+
+    def word() -> str:
+        """Mostly the few words; now and then one no other front has, a rare one, or one
+        another card type puts on every front."""
+        roll = rng.random()
+        if roll < 0.08:
+            return f"u{next(lone)}"
+        if roll < 0.12:
+            return f"r{rng.randint(0, 20)}"
+        return rng.choice(TEMPLATE_WORDS) if roll < 0.16 else rng.choice(words)
 
     def phrase(low: int, high: int) -> str:
-        return " ".join(rng.choice(words) for _ in range(rng.randint(low, high)))
+        return " ".join(word() for _ in range(rng.randint(low, high)))
 
     lines = ["format: 2", "namespace: lint-scale", "documents:"]
     for key, short in (("a", "Doc A article"), ("b", "Doc B article")):
@@ -227,7 +240,8 @@ def _near_duplicates(seed: int, facts: int, vocabulary: int) -> str:
         if kind == "concept":
             answer = rng.choice(answers) if answers and rng.random() < 0.3 else phrase(1, 3)
             answers.append(answer)
-            prompt = phrase(2, 5) if rng.random() < 0.7 else phrase(14, 20)
+            roll = rng.random()
+            prompt = phrase(2, 5) if roll < 0.5 else phrase(14, 20) if roll < 0.7 else f"{TEMPLATED} {phrase(1, 2)}"
             citing = f", per the {cue}" if cue else ""
             lines += ["    pattern: concept", f'    prompt: "What does {prompt}{citing} do?"', f'    answer: "{answer}"']
         elif kind == "cloze":
@@ -273,25 +287,43 @@ def _checks(source: Source) -> list[tuple[str, Callable[[Sequence[Card]], Raw], 
     ]
 
 
+def _folded(raw: Raw) -> dict[tuple[str, str], tuple[Severity, str, frozenset[int]]]:
+    """What lint keeps of a check's findings: per fact and check, the first message (an error
+    before a warning) and which cards it finds."""
+    first: dict[tuple[str, str], tuple[Severity, str]] = {}
+    hit: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for card, check, severity, message in raw:
+        key = (card.fact.id, check)
+        hit[key].add(id(card))
+        if key not in first or (severity == "error" and first[key][0] == "warning"):
+            first[key] = (severity, message)
+    return {key: (*first[key], frozenset(hit[key])) for key in first}
+
+
 def _same(source: Source, cards: list[Card]) -> dict[str, int]:
-    """Assert every check yields what the reference yields; how many it yields, by check."""
+    """Assert every check finds what the reference finds; how many findings, by check.
+
+    Near-identical fronts yield each card's first pair only, not every pair (a templated deck
+    has a quadratic number): compared as lint keeps them. The others yield what the
+    reference yields, in its order."""
     found = {}
     for name, fast, reference in _checks(source):
-        expected = [(card.note_key, card.template.key, check, severity, message) for card, check, severity, message in reference(cards)]
-        actual = [(card.note_key, card.template.key, check, severity, message) for card, check, severity, message in fast(cards)]
-        assert actual == expected, name
-        found[name] = len(expected)
+        expected, actual = list(reference(cards)), list(fast(cards))
+        assert _folded(actual) == _folded(expected), name
+        if name != "near_pairs":
+            assert [(id(c), *rest) for c, *rest in actual] == [(id(c), *rest) for c, *rest in expected], name
+        found[name] = len(_folded(expected))
     return found
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10**6), facts=st.integers(4, 120), vocabulary=st.integers(2, len(WORDS)))
 def test_checks_between_cards_find_what_all_pairs_found(tmp_path: Path, seed: int, facts: int, vocabulary: int) -> None:
     source, cards = _cards(tmp_path, seed, facts, vocabulary)
     _same(source, cards)
 
 
-@pytest.mark.parametrize("vocabulary", [3, 6, 12])
+@pytest.mark.parametrize("vocabulary", [3, 6, 9])
 def test_a_large_near_duplicate_deck_finds_what_all_pairs_found(tmp_path: Path, vocabulary: int) -> None:
     """Not vacuous: every check finds something here, and finds it as the reference does."""
     source, cards = _cards(tmp_path, 7, 300, vocabulary)
