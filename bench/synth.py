@@ -123,15 +123,47 @@ def similar(facts: int, seed: int = 1) -> str:
         elif kind == 1:
             body = ["    pattern: cloze", f'    text: "Bone {_phrase(rng, 5, few)} [[{rng.choice(few)} n{i}]] {_phrase(rng, 2, few)}."']
         elif kind == 2:
-            body = ["    pattern: nutrient_role", f'    nutrient: "N{i}"', f'    role: "builds bone {_phrase(rng, 3, few)} n{i}"', "    reverse: true"]
+            body = ["    pattern: nutrient_role", f'    nutrient: "N{i}"', f'    role: "builds bone {_phrase(rng, 8, few)} n{i}"', "    reverse: true"]
         else:
             body = ["    pattern: deficiency", f'    nutrient: "{rng.choice(few)}"', f'    effect: "weak bone {_phrase(rng, 4, few)}"']
         lines += head + body
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, facts: int, realistic: bool = False, alike: bool = False) -> Path:
-    """The source at `path` and the document it cites beside it; `alike`: the `similar` one."""
-    path.write_text(similar(facts) if alike else source(facts, realistic=realistic), encoding="utf-8")
+def templated(facts: int, seed: int = 1) -> str:
+    """A valid source of `facts` prompts that share a dozen words and differ in one or two, as a
+    deck that repeats a question for many subjects has: every pair of fronts is near-identical."""
+    rng = random.Random(seed)
+    sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
+    topics = max(1, facts // 500)
+    lines = [
+        "format: 2",
+        "namespace: bench-templated",
+        "documents:",
+        "  doc:",
+        '    title: "A synthetic document"',
+        '    short: "synthetic"',
+        '    file: "doc.txt"',
+        "decks:",
+        "  - id: templated",
+        '    name: "Templated"',
+        "    tag: templated",
+        '    description: "Generated for the benchmark."',
+        "    topics:",
+        *[f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(topics)],
+        "facts:",
+    ]
+    for i in range(facts):
+        lines += [f"  - id: f{i}", f"    topic: t{i % topics}", "    sources:", "      - document: doc", f'        quote: "{sentences[i % SENTENCES]}"',
+                  "    pattern: concept", f'    prompt: "In bone health, what is the daily amount of {rng.choice(WORDS)} for adults of type x{i}?"',
+                  f'    answer: "{i} units"']
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, facts: int, realistic: bool = False, kind: str = "synthetic") -> Path:
+    """The source at `path` and the document it cites beside it; `kind`: synthetic (realistic
+    or not), similar or templated."""
+    text = similar(facts) if kind == "similar" else templated(facts) if kind == "templated" else source(facts, realistic=realistic)
+    path.write_text(text, encoding="utf-8")
     (path.parent / "doc.txt").write_text(document())
     return path
