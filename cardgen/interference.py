@@ -20,7 +20,8 @@ _LINK = r"(?:(?:as per|according to|per|from|in|by)(?: the| an| a)? )?"  # "per 
 
 
 def near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
-    """Interference: identical or near-identical fronts with different answers."""
+    """Interference: identical or near-identical fronts with different answers. A near-identical
+    front is reported with its first pair only, all a report shows of it."""
     fronts = [norm(c.front) for c in cards]
     answers = [norm(c.answer) for c in cards]
     by_front: dict[str, list[int]] = defaultdict(list)
@@ -38,12 +39,11 @@ def near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str
     # Near-identical: what varies between fronts (the template's own words left out),
     # compared where two fronts share one of their three rarest words (join.py).
     # Siblings of one list are one overlapping cloze, alike by design.
-    # A card's first pair is all a report shows of it, so that is all that is looked for.
     template_words = {(c.pattern, c.template.key): template_tokens(c.template) for c in cards}
     every = [tokens(c.front) for c in cards]
-    shapes = [Front(words - template_words[(c.pattern, c.template.key)], words, (c.pattern, c.template.key)) for c, words in zip(cards, every)]
+    compared = [Front(words - template_words[(c.pattern, c.template.key)], words, (c.pattern, c.template.key)) for c, words in zip(cards, every)]
     labels = [Label(front, card.fact.id, answer) for front, card, answer in zip(fronts, cards, answers)]
-    for index, partner, similarity in near_identical(shapes, labels, NEAR_IDENTICAL):
+    for index, partner, similarity in near_identical(compared, labels, NEAR_IDENTICAL):
         other = cards[partner]
         yield cards[index], "near-identical-fronts", "warning", (
             f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"

@@ -105,10 +105,11 @@ class _Members:
         self.order.append(index)
 
     def close(self, labels: Sequence[Label]) -> None:
+        """Once every front is added: group them by answer, each answer at its first front."""
         by_answer: dict[str, list[int]] = defaultdict(list)
         for index in self.order:
             by_answer[labels[index].answer].append(index)
-        self.groups = sorted(by_answer.items(), key=lambda group: group[1][0])  # by each answer's first front
+        self.groups = sorted(by_answer.items(), key=lambda group: group[1][0])
 
     def first(self, index: int, labels: Sequence[Label]) -> int | None:
         """The lowest front with another front, fact and answer than front `index`: answers

@@ -18,6 +18,7 @@ def contains(text: str, phrase: str) -> bool:
 
 
 def tokens(text: str) -> frozenset[str]:
+    """A text's words as compared: case and punctuation aside, each once."""
     return frozenset(norm(text).split())
 
 
@@ -34,8 +35,8 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 class Index:
     """Sets to search for those at least `threshold` like a query (Jaccard), exactly.
 
-    Prefix filtering: in one order of the words, rarest first, two sets that alike share a
-    word among each one's first |s| - ceil(threshold * |s|) + 1, so only those words are indexed.
+    Prefix filtering: two sets this alike share a word among each one's first
+    |s| - ceil(threshold * |s|) + 1 words, rarest first, so only those are indexed and probed.
     """
 
     def __init__(self, sets: Sequence[frozenset[str]], threshold: float) -> None:
