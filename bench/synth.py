@@ -87,8 +87,83 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, facts: int, realistic: bool = False) -> Path:
-    """The source at `path` and the document it cites beside it."""
-    path.write_text(source(facts, realistic=realistic), encoding="utf-8")
+def similar(facts: int, seed: int = 1) -> str:
+    """A valid source of `facts` near-duplicate facts, the worst case for lint's pairwise checks.
+
+    Fronts drawn from a few words, so most share their rarest ones and many are near-identical
+    or identical; answers that other fronts show (give-aways, vocabulary); roles a word apart,
+    each with a reverse card, so every reverse card has rivals.
+    """
+    rng = random.Random(seed)
+    few = WORDS[:8]
+    sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
+    lines = [
+        "format: 2",
+        "namespace: bench-similar",
+        "documents:",
+        "  doc:",
+        '    title: "A synthetic document"',
+        '    short: "synthetic"',
+        '    file: "doc.txt"',
+        "decks:",
+        "  - id: similar",
+        '    name: "Similar"',
+        "    tag: similar",
+        '    description: "Generated for the benchmark."',
+        "    topics:",
+        *[f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(max(1, facts // 500))],
+        "facts:",
+    ]
+    for i in range(facts):
+        head = [f"  - id: f{i}", f"    topic: t{i % max(1, facts // 500)}", "    sources:", "      - document: doc",
+                f'        quote: "{sentences[i % SENTENCES]}"']
+        kind = i % 4
+        if kind == 0:
+            body = ["    pattern: concept", f'    prompt: "What does bone {_phrase(rng, 6, few)} do?"', f'    answer: "{_phrase(rng, 2, few)}"']
+        elif kind == 1:
+            body = ["    pattern: cloze", f'    text: "Bone {_phrase(rng, 5, few)} [[{rng.choice(few)} n{i}]] {_phrase(rng, 2, few)}."']
+        elif kind == 2:
+            body = ["    pattern: nutrient_role", f'    nutrient: "N{i}"', f'    role: "builds bone {_phrase(rng, 8, few)} n{i}"', "    reverse: true"]
+        else:
+            body = ["    pattern: deficiency", f'    nutrient: "{rng.choice(few)}"', f'    effect: "weak bone {_phrase(rng, 4, few)}"']
+        lines += head + body
+    return "\n".join(lines) + "\n"
+
+
+def templated(facts: int, seed: int = 1) -> str:
+    """A valid source of `facts` prompts that share a dozen words and differ in one or two, as a
+    deck that repeats a question for many subjects has: every pair of fronts is near-identical."""
+    rng = random.Random(seed)
+    sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
+    topics = max(1, facts // 500)
+    lines = [
+        "format: 2",
+        "namespace: bench-templated",
+        "documents:",
+        "  doc:",
+        '    title: "A synthetic document"',
+        '    short: "synthetic"',
+        '    file: "doc.txt"',
+        "decks:",
+        "  - id: templated",
+        '    name: "Templated"',
+        "    tag: templated",
+        '    description: "Generated for the benchmark."',
+        "    topics:",
+        *[f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(topics)],
+        "facts:",
+    ]
+    for i in range(facts):
+        lines += [f"  - id: f{i}", f"    topic: t{i % topics}", "    sources:", "      - document: doc", f'        quote: "{sentences[i % SENTENCES]}"',
+                  "    pattern: concept", f'    prompt: "In bone health, what is the daily amount of {rng.choice(WORDS)} for adults of type x{i}?"',
+                  f'    answer: "{i} units"']
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, facts: int, realistic: bool = False, kind: str = "synthetic") -> Path:
+    """The source at `path` and the document it cites beside it; `kind`: synthetic (realistic
+    or not), similar or templated."""
+    text = similar(facts) if kind == "similar" else templated(facts) if kind == "templated" else source(facts, realistic=realistic)
+    path.write_text(text, encoding="utf-8")
     (path.parent / "doc.txt").write_text(document())
     return path

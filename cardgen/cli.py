@@ -307,13 +307,13 @@ def stats(source: Path) -> None:
       cardgen stats
       cardgen stats --source drafts/new-facts.yaml
     """
-    from cardgen.lint import cards_of
+    from cardgen.cards import cards_of
     from cardgen.quality import FRONT_CHARS, FRONT_SHARE
     from cardgen.stats import facts_per_document, format_table, long_fronts, table
 
     parsed = _read(source)
     cards = cards_of(parsed)
-    rows = table(cards, parsed.patterns)
+    rows = table(cards)
     body = [[r.deck, r.note_type, r.notes, r.cards, r.tags, r.sources] for r in rows]
     totals = ["total", "", sum(r.notes for r in rows), sum(r.cards for r in rows), "", ""]
     echo(format_table(["deck", "note type", "notes", "cards", "tags", "sources"], [*body, totals]))

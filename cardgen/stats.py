@@ -6,8 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
-from cardgen.lint import Card
-from cardgen.patterns import Registry
+from cardgen.cards import Card
 from cardgen.quality import FRONT_CHARS
 from cardgen.records import Source
 
@@ -22,14 +21,14 @@ class Row:
     sources: int
 
 
-def table(cards: list[Card], patterns: Registry) -> list[Row]:
+def table(cards: list[Card]) -> list[Row]:
     """Per deck and note type; every note has a card (a build refuses one without)."""
     notes: dict[tuple[str, str], set[str]] = defaultdict(set)
     counts: Counter[tuple[str, str]] = Counter()
     tags: dict[tuple[str, str], set[str]] = defaultdict(set)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     for card in cards:
-        key = (card.fact.topic.deck_name, patterns[card.pattern].name)
+        key = (card.fact.topic.deck_name, card.kind.name)
         notes[key].add(card.note_key)
         counts[key] += 1
         tags[key].update(card.tags)

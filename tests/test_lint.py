@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, ROOT, copy_source, documents_beside, run
 
-from cardgen.lint import Card, _per_card, _uncited, cards_of, citation_pattern, lint, template_problems
+from cardgen.interference import _uncited, citation_pattern
+from cardgen.lint import Card, _per_card, cards_of, lint, template_problems
 from cardgen.patterns import PATTERNS
 from cardgen.patterns.base import CSS
 from cardgen.quality import CHECKS
