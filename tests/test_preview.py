@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -143,20 +141,6 @@ def test_at_390_px_the_page_is_no_wider_than_the_screen_and_nothing_shows_over_i
 def test_nothing_is_requested_from_the_network(page: Page) -> None:
     assert page.locator(".entry").count() > 0  # the gallery was loaded and used above
     assert OUTSIDE == []
-
-
-def test_without_the_engine_preview_says_how_to_install_it(tmp_path: Path) -> None:
-    code = (
-        "import sys; sys.modules['anki'] = None; sys.modules['anki.collection'] = None\n"
-        "from cardgen.cli import cli; cli(['preview', '--source', sys.argv[1], '--out', sys.argv[2]])"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "source.yaml"), str(tmp_path / "out")], capture_output=True, text=True
-    )
-    assert done.returncode == 1
-    assert "pip install 'cardgen[preview]'" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert not (tmp_path / "out").exists()
 
 
 def test_text_that_opens_a_comment_and_names_a_script_leaves_every_card_shown(page: Page, small: Path, tmp_path: Path) -> None:
