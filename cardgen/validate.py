@@ -8,8 +8,6 @@ each at the line and column of the value or key at fault, with what to do about 
 
 from __future__ import annotations
 
-import difflib
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -18,17 +16,16 @@ import jsonschema_rs
 
 from cardgen.errors import Problem, SourceError
 from cardgen.evidence import DocumentError, Text, excerpt
+from cardgen.explain import Path_, Places, explain, format_1, hint
 from cardgen.load import CONTROL_CHARS, INVISIBLE, Map, Seq, load
 from cardgen.patterns import PATTERNS, Registry
 from cardgen.patterns.base import slug
-from cardgen.records import Citation, Deck, Document, Fact, Item, Mark, NoteTypeVersion, Skip, Source, Topic
+from cardgen.records import Citation, Deck, Document, Fact, Item, NoteTypeVersion, Skip, Source, Topic
 
 if TYPE_CHECKING:
     import jsonschema
 
-from cardgen.schema import FORMAT, ID_PATTERN, MAX_TEXT, TAG_PATTERN, source_schema
-
-Path_ = tuple[str | int, ...]
+from cardgen.schema import source_schema
 
 
 @lru_cache(maxsize=4)
@@ -45,126 +42,6 @@ def _fast(patterns: Registry) -> jsonschema_rs.Draft7Validator:
     return jsonschema_rs.Draft7Validator(source_schema(patterns))
 
 
-def _hint(value: str, options: Any) -> str:
-    options = sorted(str(o) for o in options)
-    close = difflib.get_close_matches(value, options, n=1)
-    return f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(options)}"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return "text"
-
-
-_EXPECTED = {"string": "text", "boolean": "true or false", "array": "a list ('- ' items)", "object": "a mapping (key: value lines)"}
-
-
-class _Places:
-    """Where each value of the loaded tree stands, and what to call it in a message."""
-
-    def __init__(self, root: Map) -> None:
-        self.root = root
-
-    def node(self, path: Path_) -> Any:
-        node: Any = self.root
-        for step in path:
-            node = node[step]
-        return node
-
-    def mark(self, path: Path_) -> Mark:
-        if not path:
-            return self.root.mark
-        parent = self.node(path[:-1])
-        if isinstance(parent, Map):
-            return parent.value_marks.get(str(path[-1]), parent.mark)
-        if isinstance(parent, Seq):
-            return parent.item_marks[int(path[-1])]
-        return (1, 1)
-
-    def key_mark(self, path: Path_, key: str) -> Mark:
-        node = self.node(path)
-        return node.key_marks.get(key, node.mark) if isinstance(node, Map) else self.mark(path)
-
-    def name(self, path: Path_) -> str:
-        """'fact 'zinc-role'', ''role' of fact 'zinc-role'', 'a topic of deck 'x''."""
-        if not path:
-            return "the source"
-        head = path[0]
-        if head in ("facts", "decks") and len(path) >= 2:
-            node = self.node(path[:2])
-            raw = node.get("id") if isinstance(node, Map) else None
-            noun = "fact" if head == "facts" else "deck"
-            owner = f"{noun} '{raw}'" if isinstance(raw, str) and re.match(ID_PATTERN, raw) else f"a {noun}"
-            rest = path[2:]
-        elif head == "documents" and len(path) >= 2:
-            owner, rest = f"document '{path[1]}'", path[2:]
-        else:
-            return f"'{head}'" + "".join(f"[{p}]" for p in path[1:])
-        if not rest:
-            return owner
-        if rest[0] == "topics" and len(rest) >= 2:
-            owner = f"a topic of {owner}"
-            rest = rest[2:]
-            return f"'{rest[0]}' of {owner}" if rest else owner
-        if len(rest) >= 2 and isinstance(rest[1], int):
-            return f"an item of '{rest[0]}' of {owner}" + (f" ('{rest[2]}')" if len(rest) > 2 else "")
-        return f"'{rest[0]}' of {owner}"
-
-
-def _explain(error: jsonschema.ValidationError, places: _Places, file: str) -> Problem:
-    path: Path_ = tuple(error.absolute_path)
-    what, kind = places.name(path), error.validator
-    value: Any = error.instance
-    schema: Any = error.schema
-    at = places.mark(path)
-    if kind == "required":
-        missing = re.match(r"'(.+)' is a required property", error.message)
-        key = missing.group(1) if missing else "?"
-        message = f"{what} has no '{key}'; add it"
-    elif kind == "enum" and "propertyNames" in error.schema_path:
-        at = places.key_mark(path, str(value))
-        message = f"unknown key '{value}' in {what}; {_hint(str(value), error.validator_value)}"
-    elif kind == "additionalProperties":
-        allowed = schema.get("properties", {})
-        extra = [k for k in value if k not in allowed]
-        key = extra[0] if extra else "?"
-        at = places.key_mark(path, key)
-        message = f"unknown key '{key}' in {what}; {_hint(key, allowed)}"
-    elif kind == "enum":
-        message = f"{what} is '{value}', which does not exist; {_hint(str(value), error.validator_value)}"
-    elif kind == "type":
-        message = f"{what} must be {_EXPECTED.get(str(error.validator_value), error.validator_value)}, not {_kind(value)}"
-        if isinstance(value, (bool, int, float)) and "string" in str(error.validator_value):
-            read = {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-            message += f" (YAML reads the plain word as {read}); put the text in double quotes, e.g. \"No\""
-    elif kind == "pattern" and error.validator_value == ID_PATTERN:
-        message = f"{what} is '{value}'; use a-z, 0-9, '-' and '.', e.g. '{slug(str(value))}'"
-    elif kind == "pattern" and error.validator_value == TAG_PATTERN:
-        message = f"{what} is '{value}'; use letters, digits, '_' and '-', levels joined by '::', no spaces"
-    elif kind == "pattern":
-        message = f"{what} is empty; write the text, or remove the key where it is optional"
-    elif kind == "maxLength":
-        message = f"{what} is {len(value)} characters; a card value holds at most {MAX_TEXT}, split it"
-    elif kind in ("minItems", "minProperties"):
-        message = f"{what} is empty; add at least one"
-    elif kind == "const":
-        message = f"format is {value!r}; this cardgen reads format {FORMAT}"
-    elif kind == "oneOf":
-        message = f"{what} must be text, or a mapping with 'id' and 'text' (and optionally 'reverse')"
-    else:  # pragma: no cover - a schema keyword this function does not phrase yet
-        message = f"{what}: {error.message}"
-    return Problem(file, at[0], at[1], message)
-
-
 def _strings(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
     if isinstance(node, Map):
         for key, value in node.items():
@@ -179,7 +56,7 @@ def _strings(node: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
 class _Builder:
     """Records from a structurally valid tree, and the problems only meaning can show."""
 
-    def __init__(self, root: Map, places: _Places, file: str, broken: set[Path_], patterns: Registry) -> None:
+    def __init__(self, root: Map, places: Places, file: str, broken: set[Path_], patterns: Registry) -> None:
         self.root, self.places, self.file, self.broken, self.patterns = root, places, file, broken, patterns
         self.problems: list[Problem] = []
         self.texts: dict[str, Text | None] = {}  # document key -> its text, None if unreadable
@@ -317,7 +194,7 @@ class _Builder:
     def resolve(self, path: Path_, value: str, options: dict[str, Any], what: str) -> bool:
         if value in options:
             return True
-        self.at(path, f"{self.places.name(path[:2])} names {what} '{value}'; {_hint(value, options)}")
+        self.at(path, f"{self.places.name(path[:2])} names {what} '{value}'; {hint(value, options)}")
         return False
 
     def items(self, path: Path_, values: Seq) -> list[Item]:
@@ -377,41 +254,14 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _format_1(root: Map, places: _Places, file: str) -> list[Problem]:
-    """What a format-1 source must add to be read: said once, then at every place to edit."""
-    line, col = places.mark(("format",))
-    problems = [
-        Problem(file, line, col, (
-            f"format 1 is older than this cardgen, which reads format {FORMAT}: give each document a 'file' "
-            "(its text), and cite documents on each fact as 'sources:', a list of {document, quote, ref} "
-            "quoting the document's words; then write 'format: 2' (docs/source-format.md, 'From format 1')"
-        ))
-    ]
-    documents = root.get("documents")
-    for key, doc in documents.items() if isinstance(documents, Map) else ():
-        if isinstance(doc, Map) and "file" not in doc:
-            line, col = places.key_mark(("documents", key), "title")
-            problems.append(Problem(file, line, col, f"document '{key}' has no 'file'; add the path of its text, e.g. 'file: sources/{key}.txt'"))
-    facts = root.get("facts")
-    for index, fact in enumerate(facts if isinstance(facts, Seq) else ()):
-        if isinstance(fact, Map) and isinstance(fact.get("source"), str):
-            line, col = places.key_mark(("facts", index), "source")
-            ref = f", ref: {fact['ref']}" if isinstance(fact.get("ref"), str) else ""
-            problems.append(Problem(file, line, col, (
-                f"{places.name(('facts', index))}: replace 'source: {fact['source']}' with "
-                f"'sources: [{{document: {fact['source']}, quote: \"...\"{ref}}}]', quoting the words this fact rests on"
-            )))
-    return problems
-
-
 def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
     """The source as records, or SourceError with every problem in it."""
     file = str(path)
-    places = _Places(root)
+    places = Places(root)
     if root.get("format") == 1:
-        raise SourceError(_format_1(root, places, file))
+        raise SourceError(format_1(root, places, file))
     errors = [] if _fast(patterns).is_valid(root) else list(_validator(patterns).iter_errors(root))
-    problems = [_explain(e, places, file) for e in errors]
+    problems = [explain(e, places, file) for e in errors]
     broken = {tuple(e.absolute_path)[:2] for e in errors}
     # A control character the file holds as such was refused on loading; one written as a
     # YAML escape ("\x1f"), or text of invisible characters only, needs a walk over every
