@@ -139,7 +139,18 @@ def _scan(name: str, text: str) -> list[Problem]:
 
 def _check_events(name: str, text: str) -> list[Problem]:
     """Walk the event stream (iterative, cheap) to refuse aliases, tags and deep nesting."""
-    problems = []
+    problems: list[Problem] = []
+    try:
+        _walk(name, text, problems)
+    except yaml.MarkedYAMLError as exc:  # libyaml 0.2.5 and later may stop deep nesting first
+        if "nesting depth" not in (exc.problem or ""):
+            raise
+        line, col = _mark(exc.problem_mark or exc.context_mark)
+        problems.append(Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels; flatten the structure"))
+    return problems
+
+
+def _walk(name: str, text: str, problems: list[Problem]) -> None:
     depth = 0
     documents = 0
     for event in yaml.parse(text, Loader=_Loader):
@@ -162,10 +173,9 @@ def _check_events(name: str, text: str) -> list[Problem]:
                     problems.append(
                         Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels; flatten the structure")
                     )
-                    return problems
+                    return
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
-    return problems
 
 
 def _depth_bound(text: str) -> int:
