@@ -112,6 +112,32 @@ def test_the_committed_lock_reads_and_writes_back_byte_for_byte() -> None:
     assert lockfile.parse(raw, path).dump() == raw
 
 
+
+def test_a_retired_note_that_never_shipped_reads_back_from_the_lock_as_written(tmp_path: Path) -> None:
+    """A note retired with no package left to ship it from has no deck version; the next
+    build must read that lock, not refuse it."""
+    locked = lockfile.Lock(
+        namespace="test-small",
+        retired={
+            "concept:gone": lockfile.Retired(5, "a" * 32, T0, {0: 6}, deck="bones", retired="2026-01-01"),
+            "concept:shipped": lockfile.Retired(7, "b" * 32, T0, {0: 8}, "h,gWWLcD@?", deck="bones", retired="2026-01-01", version=2),
+        },
+    )
+    raw = locked.dump()
+    assert lockfile.parse(raw, tmp_path / lockfile.NAME) == locked
+    assert lockfile.parse(raw, tmp_path / lockfile.NAME).dump() == raw
+
+
+def test_a_lock_that_is_a_directory_is_an_error_naming_it_and_nothing_is_written(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    (out / lockfile.NAME).mkdir(parents=True)
+    for command in (["build"], ["build", "--check"], ["diff"]):
+        result = run(*command, "--source", small, "--out", out)
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output
+        assert f"{out / lockfile.NAME}: the lock is a directory, not a file; move it away" in result.output, result.output
+    assert [p.name for p in out.iterdir()] == [lockfile.NAME] and not any((out / lockfile.NAME).iterdir())
+
 def _merge(ours: str, theirs: str) -> str:
     """What a maintainer's resolution of the conflict gives: both sides' lines, one each."""
     def entries(text: str) -> dict[str, dict[str, str]]:
