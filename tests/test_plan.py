@@ -197,3 +197,20 @@ def test_a_source_date_epoch_of_this_very_second_is_the_build_time(monkeypatch: 
     """`git log -1 --format=%ct` right after a commit can be the clock's own second."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T))
     assert Clock(real=T).now() == T
+
+
+def test_a_lock_from_a_clock_that_ran_fast_says_both_times_and_what_to_do() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T + 3600, {0: 6})})
+    with pytest.raises(FutureError) as refused:
+        plan(lock, [note("c:a")], [], at(T))
+    assert str(refused.value) == (
+        "cardgen.lock.json: 'c:a' has mod 1767229200 (2026-01-01 01:00:00 UTC), later than this machine's clock "
+        "(2026-01-01 00:00:00 UTC). The build that wrote it ran with a clock ahead of time; a rebuild now would stamp "
+        "notes in the future, and learners' own edits made before then would be overwritten on every import. Set this "
+        "machine's clock right, or restore the lock from before that build; cardgen does not wait for the clock"
+    )
+
+
+def test_a_source_date_epoch_of_the_first_second_of_2000_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")
+    assert Clock(real=T).now() == 946_684_800
