@@ -43,6 +43,14 @@ def _entry(text: str, key: str, change: Callable[[dict], None]) -> str:
 
 
 NOTE = "concept:bones-protect"
+GONE = '  "risk_factor:gone": {"cards": {"0": 17}, "deck": "bones", "hash": "%s", "id": 16, "mod": 1767225600, "retired": "2026-01-01"}' % ("9" * 32)
+
+
+def _retired(text: str, **change: object) -> str:
+    """The lock text with one retired note in it (as a later build files one), changed as a hand edit would."""
+    return _entry(text.replace(' "retired": {}', ' "retired": {\n' + GONE + "\n }", 1), "risk_factor:gone", lambda e: e.update(change))
+
+
 EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     # name: (edit, the key whose line is named (or "" for line 1), what the message says)
     "version as text": (lambda t: _entry(t, "concept", lambda e: e.update(version="1")), '"concept":', 'version is "1", expected a whole number'),
@@ -68,6 +76,19 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "a list": (lambda t: "[]", "", "the lock is a list, expected an object"),
     "empty": (lambda t: "", "", "the lock is not valid JSON"),
     "duplicate key": (lambda t: t.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1), f'"{NOTE}":', "appears 2 times; keep one of its lines"),
+    "entry a number": (lambda t: _entry(t, NOTE, lambda e: (e.clear(), e.update(x=1))).replace('{"x": 1}', "5"), f'"{NOTE}":', "is a number, expected an object"),
+    "ordinal 1000": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"1000": 5})), f'"{NOTE}":', 'has the ordinal "1000", expected 0, 1, 2'),
+    "card id text": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"0": "5"})), f'"{NOTE}":', f'notes."{NOTE}".cards.0 is "5", expected a whole number'),
+    "guid a number": (lambda t: _entry(t, NOTE, lambda e: e.update(guid=5)), f'"{NOTE}":', f'notes."{NOTE}".guid is 5, expected text'),
+    "retired bad date": (lambda t: _retired(t, retired="soon"), '"risk_factor:gone":', 'retired."risk_factor:gone".retired is "soon", expected a date'),
+    "retired deck a number": (lambda t: _retired(t, deck=3), '"risk_factor:gone":', 'retired."risk_factor:gone".deck is 3, expected text'),
+    "retired version text": (lambda t: _retired(t, version="2"), '"risk_factor:gone":', 'retired."risk_factor:gone".version is "2", expected a whole number'),
+    "retired id text": (lambda t: _retired(t, id="16"), '"risk_factor:gone":', 'retired."risk_factor:gone".id is "16", expected a whole number'),
+    "retired no deck": (lambda t: _entry(_retired(t), "risk_factor:gone", lambda e: e.pop("deck")), '"risk_factor:gone":', 'retired."risk_factor:gone" has no deck'),
+    "deck version text": (lambda t: _entry(t, "bones", lambda e: e.update(version="1")), '"bones":', 'decks."bones".version is "1", expected a whole number'),
+    "note type hash": (lambda t: _entry(t, "concept", lambda e: e.update(hash="zz")), '"concept":', 'note_types."concept".hash is "zz"'),
+    "note type mod": (lambda t: _entry(t, "concept", lambda e: e.update(mod="x")), '"concept":', 'note_types."concept".mod is "x"'),
+    "note type schema ids": (lambda t: _entry(t, "concept", lambda e: e.update(schema={"fields": ["a"], "templates": []})), '"concept":', 'note_types."concept".schema'),
     "merge markers": (
         lambda t: t.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace('\n }', "\n=======\n>>>>>>> other\n }", 1),
         "<<<<<<<", "an unresolved merge conflict",
