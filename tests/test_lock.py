@@ -282,3 +282,16 @@ def test_a_lost_lock_is_rebuilt_from_the_packages_and_a_learner_sees_nothing_cha
         col.close()
     again = run("build", "--recover-lock", "--source", source, "--out", out)
     assert again.exit_code == 1 and "only rebuilds a missing lock" in again.output
+
+
+def test_a_lock_that_is_not_utf8_is_an_error_at_its_line_and_nothing_is_written(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    raw = path.read_bytes()
+    at = raw.index(b"\n", raw.index(b"\n") + 1) + 3  # on line 3
+    path.write_bytes(raw[:at] + b"\xff" + raw[at:])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}:3: the lock is not UTF-8 text (byte {at}); restore it from version control (git checkout -- {path})" in result.output, result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
