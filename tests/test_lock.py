@@ -89,6 +89,10 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "note type hash": (lambda t: _entry(t, "concept", lambda e: e.update(hash="zz")), '"concept":', 'note_types."concept".hash is "zz"'),
     "note type mod": (lambda t: _entry(t, "concept", lambda e: e.update(mod="x")), '"concept":', 'note_types."concept".mod is "x"'),
     "note type schema ids": (lambda t: _entry(t, "concept", lambda e: e.update(schema={"fields": ["a"], "templates": []})), '"concept":', 'note_types."concept".schema'),
+    "no format": (lambda t: t.replace(' "format": 1,\n', "", 1), "", 'the lock has no "format"; expected "format": 1'),
+    "namespace a number": (lambda t: t.replace('"namespace": "test-small"', '"namespace": 5', 1), '"namespace":', '"namespace" is 5, expected the source\'s namespace'),
+    "unknown section": (lambda t: t.replace(' "format": 1,\n', ' "format": 1,\n "extras": {},\n', 1), '"extras":',
+                        '"extras" is not part of a lock (it holds note_types, notes, retired, decks)'),
     "merge markers": (
         lambda t: t.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace('\n }', "\n=======\n>>>>>>> other\n }", 1),
         "<<<<<<<", "an unresolved merge conflict",
