@@ -171,3 +171,10 @@ def test_a_first_build_asks_for_a_namespace_and_a_shipped_one_never_changes(smal
     again = run("build", "--source", small, "--out", out)
     assert again.exit_code == 0 and "unchanged since v1" in again.output
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in before} == before
+
+
+def test_a_decks_id_is_the_one_every_shipped_package_has() -> None:
+    """Anki matches decks by name, but the id is in every package's bytes: a new one would
+    make `build --check` call every committed deck stale after a cardgen upgrade."""
+    assert [identity.deck_id(n) for n in ("Test Bones", "Test B12", "a")] == [4_978_525_258_207_405, 8_645_775_081_861_100, 3_634_579_339_605_545]
+    assert all(identity.deck_id(n) >> 40 for n in ("a", "b", "c"))  # never Anki's Default deck (1)

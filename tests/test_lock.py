@@ -43,6 +43,14 @@ def _entry(text: str, key: str, change: Callable[[dict], None]) -> str:
 
 
 NOTE = "concept:bones-protect"
+GONE = '  "risk_factor:gone": {"cards": {"0": 17}, "deck": "bones", "hash": "%s", "id": 16, "mod": 1767225600, "retired": "2026-01-01"}' % ("9" * 32)
+
+
+def _retired(text: str, **change: object) -> str:
+    """The lock text with one retired note in it (as a later build files one), changed as a hand edit would."""
+    return _entry(text.replace(' "retired": {}', ' "retired": {\n' + GONE + "\n }", 1), "risk_factor:gone", lambda e: e.update(change))
+
+
 EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     # name: (edit, the key whose line is named (or "" for line 1), what the message says)
     "version as text": (lambda t: _entry(t, "concept", lambda e: e.update(version="1")), '"concept":', 'version is "1", expected a whole number'),
@@ -68,6 +76,23 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "a list": (lambda t: "[]", "", "the lock is a list, expected an object"),
     "empty": (lambda t: "", "", "the lock is not valid JSON"),
     "duplicate key": (lambda t: t.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1), f'"{NOTE}":', "appears 2 times; keep one of its lines"),
+    "entry a number": (lambda t: _entry(t, NOTE, lambda e: (e.clear(), e.update(x=1))).replace('{"x": 1}', "5"), f'"{NOTE}":', "is a number, expected an object"),
+    "ordinal 1000": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"1000": 5})), f'"{NOTE}":', 'has the ordinal "1000", expected 0, 1, 2'),
+    "card id text": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"0": "5"})), f'"{NOTE}":', f'notes."{NOTE}".cards.0 is "5", expected a whole number'),
+    "guid a number": (lambda t: _entry(t, NOTE, lambda e: e.update(guid=5)), f'"{NOTE}":', f'notes."{NOTE}".guid is 5, expected text'),
+    "retired bad date": (lambda t: _retired(t, retired="soon"), '"risk_factor:gone":', 'retired."risk_factor:gone".retired is "soon", expected a date'),
+    "retired deck a number": (lambda t: _retired(t, deck=3), '"risk_factor:gone":', 'retired."risk_factor:gone".deck is 3, expected text'),
+    "retired version text": (lambda t: _retired(t, version="2"), '"risk_factor:gone":', 'retired."risk_factor:gone".version is "2", expected a whole number'),
+    "retired id text": (lambda t: _retired(t, id="16"), '"risk_factor:gone":', 'retired."risk_factor:gone".id is "16", expected a whole number'),
+    "retired no deck": (lambda t: _entry(_retired(t), "risk_factor:gone", lambda e: e.pop("deck")), '"risk_factor:gone":', 'retired."risk_factor:gone" has no deck'),
+    "deck version text": (lambda t: _entry(t, "bones", lambda e: e.update(version="1")), '"bones":', 'decks."bones".version is "1", expected a whole number'),
+    "note type hash": (lambda t: _entry(t, "concept", lambda e: e.update(hash="zz")), '"concept":', 'note_types."concept".hash is "zz"'),
+    "note type mod": (lambda t: _entry(t, "concept", lambda e: e.update(mod="x")), '"concept":', 'note_types."concept".mod is "x"'),
+    "note type schema ids": (lambda t: _entry(t, "concept", lambda e: e.update(schema={"fields": ["a"], "templates": []})), '"concept":', 'note_types."concept".schema'),
+    "no format": (lambda t: t.replace(' "format": 1,\n', "", 1), "", 'the lock has no "format"; expected "format": 1'),
+    "namespace a number": (lambda t: t.replace('"namespace": "test-small"', '"namespace": 5', 1), '"namespace":', '"namespace" is 5, expected the source\'s namespace'),
+    "unknown section": (lambda t: t.replace(' "format": 1,\n', ' "format": 1,\n "extras": {},\n', 1), '"extras":',
+                        '"extras" is not part of a lock (it holds note_types, notes, retired, decks)'),
     "merge markers": (
         lambda t: t.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace('\n }', "\n=======\n>>>>>>> other\n }", 1),
         "<<<<<<<", "an unresolved merge conflict",
@@ -111,6 +136,32 @@ def test_the_committed_lock_reads_and_writes_back_byte_for_byte() -> None:
     raw = path.read_bytes()
     assert lockfile.parse(raw, path).dump() == raw
 
+
+
+def test_a_retired_note_that_never_shipped_reads_back_from_the_lock_as_written(tmp_path: Path) -> None:
+    """A note retired with no package left to ship it from has no deck version; the next
+    build must read that lock, not refuse it."""
+    locked = lockfile.Lock(
+        namespace="test-small",
+        retired={
+            "concept:gone": lockfile.Retired(5, "a" * 32, T0, {0: 6}, deck="bones", retired="2026-01-01"),
+            "concept:shipped": lockfile.Retired(7, "b" * 32, T0, {0: 8}, "h,gWWLcD@?", deck="bones", retired="2026-01-01", version=2),
+        },
+    )
+    raw = locked.dump()
+    assert lockfile.parse(raw, tmp_path / lockfile.NAME) == locked
+    assert lockfile.parse(raw, tmp_path / lockfile.NAME).dump() == raw
+
+
+def test_a_lock_that_is_a_directory_is_an_error_naming_it_and_nothing_is_written(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    (out / lockfile.NAME).mkdir(parents=True)
+    for command in (["build"], ["build", "--check"], ["diff"]):
+        result = run(*command, "--source", small, "--out", out)
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output
+        assert f"{out / lockfile.NAME}: the lock is a directory, not a file; move it away" in result.output, result.output
+    assert [p.name for p in out.iterdir()] == [lockfile.NAME] and not any((out / lockfile.NAME).iterdir())
 
 def _merge(ours: str, theirs: str) -> str:
     """What a maintainer's resolution of the conflict gives: both sides' lines, one each."""
@@ -235,3 +286,16 @@ def test_a_lost_lock_is_rebuilt_from_the_packages_and_a_learner_sees_nothing_cha
         col.close()
     again = run("build", "--recover-lock", "--source", source, "--out", out)
     assert again.exit_code == 1 and "only rebuilds a missing lock" in again.output
+
+
+def test_a_lock_that_is_not_utf8_is_an_error_at_its_line_and_nothing_is_written(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    raw = path.read_bytes()
+    at = raw.index(b"\n", raw.index(b"\n") + 1) + 3  # on line 3
+    path.write_bytes(raw[:at] + b"\xff" + raw[at:])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{path}:3: the lock is not UTF-8 text (byte {at}); restore it from version control (git checkout -- {path})" in result.output, result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -131,3 +131,86 @@ def test_source_date_epoch_in_the_past_is_the_build_time_and_empty_is_unset(monk
     assert Clock(real=T).now() == T - 60
     monkeypatch.setenv("SOURCE_DATE_EPOCH", " ")
     assert Clock(real=T).now() == T
+
+
+def test_new_ids_are_the_highest_unused_milliseconds_below_the_build_time() -> None:
+    """Anki shows a note's id as its creation time: a build's new notes and cards take the
+    milliseconds just before it, stepping over the lock's, with none left unused between."""
+    lock = Lock(notes={"c:old": Note(T * 1000 - 2, HASH_A, T - 9, {0: T * 1000 - 4})})
+    p = plan(lock, [note("c:old"), note("c:a"), note("c:b")], [], at(T))
+    new = sorted(i for k in ("c:a", "c:b") for i in (p.notes[k].id, *p.notes[k].card_ids.values()))
+    assert new == [T * 1000 - n for n in (6, 5, 3, 1)]
+
+
+def test_a_card_id_two_entries_share_moves_only_that_card_and_the_note_keeps_its_id() -> None:
+    """Two branches whose notes got different ids but one shared card id: the later key's
+    card gets a new id, and its note (whose reviews Anki keeps by note id too) stays."""
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 9, {0: 6}), "c:b": Note(7, HASH_A, T - 9, {0: 6})})
+    p = plan(lock, [note("c:a"), note("c:b")], [], at(T))
+    assert (p.notes["c:a"].id, p.notes["c:a"].card_ids[0]) == (5, 6)
+    assert p.notes["c:b"].id == 7 and p.notes["c:b"].card_ids[0] not in (5, 6, 7)
+    assert [(c.key, c.kept_by, c.id, c.card) for c in p.reallocated] == [("c:b", "c:a", 6, True)]
+
+
+def test_a_note_id_two_entries_share_moves_only_that_note_and_its_cards_stay() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 9, {0: 6}), "c:b": Note(5, HASH_A, T - 9, {0: 8})})
+    p = plan(lock, [note("c:a"), note("c:b")], [], at(T))
+    assert p.notes["c:a"].id == 5 and p.notes["c:b"].id not in (5, 6, 8)
+    assert dict(p.notes["c:b"].card_ids) == {0: 8}
+    assert [(c.key, c.kept_by, c.id, c.card) for c in p.reallocated] == [("c:b", "c:a", 5, False)]
+
+
+def test_a_recovered_notes_guid_stays_in_the_lock_when_its_fact_comes_back() -> None:
+    """A note recovered from a package keeps the GUID learners have (it may be of another
+    namespace); the lock must keep it for the day the fact is retired again."""
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T - 9, {0: 6}, guid="h,gWWLcD@?")})
+    p = plan(lock, [note("c:a"), note("c:b")], [], at(T))
+    assert p.lock.notes["c:a"].guid == "h,gWWLcD@?" and p.lock.notes["c:b"].guid == ""
+
+
+def test_a_note_types_id_is_the_one_its_pattern_declares_and_the_plan_ships() -> None:
+    p = plan(Lock(), [], [model("concept", new_id=77)], at(T))
+    assert p.models["concept"].id == 77 == p.lock.note_types["concept"].id
+
+
+def test_a_declared_new_note_type_version_has_the_id_learners_already_have() -> None:
+    """A note type's id is what Anki matches on import: the id of a version 2 must be the
+    same in every cardgen release, or learners who imported it get a second note type."""
+    from cardgen.identity import model_id
+    from cardgen.patterns import PATTERNS
+
+    published = PATTERNS["concept"].model_id
+    assert model_id("concept", published) == published == 1_735_689_600_001
+    assert model_id("concept", published, 2) == 792_005_515_561_492
+    assert model_id("concept", published, 1, "test-small") == 8_113_321_461_685_906
+    assert model_id("concept", published, 2, "test-small") == 2_415_173_889_014_025
+
+
+def test_a_source_date_epoch_in_the_future_is_named_with_both_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T + 3661))
+    with pytest.raises(CardgenError) as refused:
+        Clock(real=T)
+    assert f"SOURCE_DATE_EPOCH='{T + 3661}' (2026-01-01 01:01:01 UTC) is later than this machine's clock (2026-01-01 00:00:00 UTC)" in str(refused.value)
+
+
+def test_a_source_date_epoch_of_this_very_second_is_the_build_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git log -1 --format=%ct` right after a commit can be the clock's own second."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T))
+    assert Clock(real=T).now() == T
+
+
+def test_a_lock_from_a_clock_that_ran_fast_says_both_times_and_what_to_do() -> None:
+    lock = Lock(notes={"c:a": Note(5, HASH_A, T + 3600, {0: 6})})
+    with pytest.raises(FutureError) as refused:
+        plan(lock, [note("c:a")], [], at(T))
+    assert str(refused.value) == (
+        "cardgen.lock.json: 'c:a' has mod 1767229200 (2026-01-01 01:00:00 UTC), later than this machine's clock "
+        "(2026-01-01 00:00:00 UTC). The build that wrote it ran with a clock ahead of time; a rebuild now would stamp "
+        "notes in the future, and learners' own edits made before then would be overwritten on every import. Set this "
+        "machine's clock right, or restore the lock from before that build; cardgen does not wait for the clock"
+    )
+
+
+def test_a_source_date_epoch_of_the_first_second_of_2000_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946684800")
+    assert Clock(real=T).now() == 946_684_800

@@ -57,6 +57,7 @@ def test_a_removed_deck_ships_a_last_version_with_its_notes_retired_and_no_revie
     assert predicted.removed and sorted(predicted.retired) == ["cloze:b12-osteoblasts", "concept:b12-usda"]
     said = run("diff", "--source", small, "--out", out).output
     assert "deck 'b12' is no longer in the source" in said and "tagged retired" in said, said
+    assert "  bones.apkg: Test Bones v1: " in said and "  b12.apkg: Test B12 v2: 2 notes" in said, said  # every deck, the removed one too
     build_at(small, out, T0 + 60)
     assert dataclasses.asdict(import_package(col, out / "b12.apkg")) == predicted.predicted() == {
         "new": 0, "updated": 2, "duplicate": 0, "conflicting": 0,
@@ -64,6 +65,9 @@ def test_a_removed_deck_ships_a_last_version_with_its_notes_retired_and_no_revie
     assert col.db.scalar("select count() from revlog") == answered
     tags = col.db.list("select tags from notes")
     assert len(tags) == 2 and all("test-b12::retired" in t for t in tags), tags
+    for note in (col.get_note(n) for n in col.find_notes("")):  # the back says so, in Extra, above the sources
+        assert note["Extra"].startswith('<div class="retired"><b>Retired on 2026-01-01</b>: this fact is no longer in the deck.'), note["Extra"]
+        assert "Retired on" not in note["Source"]
     assert "deck no longer in the source" in (out / "CHANGELOG.md").read_text()
 
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".apkg"}
@@ -86,6 +90,7 @@ def test_a_deck_with_a_new_id_keeps_learners_notes_and_its_old_package_goes(smal
     result = run("build", "--source", small, "--out", out)
     assert result.exit_code == 0, result.output
     assert "2 of its notes now ship in vitamin-b12.apkg" in result.output
+    assert "first version: 2 notes, 2 of them shipped before in another package (learners' notes update in place)" in result.output
     assert "the build removes b12.apkg" in result.output, result.output
     assert not (out / "b12.apkg").exists() and (out / "vitamin-b12.apkg").exists()
 

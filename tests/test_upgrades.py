@@ -277,6 +277,7 @@ def test_renaming_a_deck_or_topic_touches_no_note_and_keeps_learners_edits(small
     edit(small, 'name: "Basics"', 'name: "Basics of bone"')
     shown = run("diff", "--source", small, "--out", learner.out)
     assert "learners who have them keep those cards in 'Test Bones::Basics' (Anki never moves cards on import)" in shown.output
+    assert "    14 notes now in 'Test Bones Renamed::Basics of bone', were in 'Test Bones::Basics': " in shown.output
     step = learner.update(small)
     assert (step.updated, step.added) == ([], [])
     assert step.regrouped == {("Test Bones::Basics", "Test Bones Renamed::Basics of bone"): 14, ("Test Bones::Foods", "Test Bones Renamed::Foods"): 11}
