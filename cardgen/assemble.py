@@ -198,7 +198,7 @@ def _notices(plan: Plan, retiring: retire.Retiring) -> tuple[str, ...]:
         f"allocated it); '{c.key}' gets a new id. Learners keep their notes and reviews: Anki matches notes by GUID"
         for c in plan.reallocated
     ]
-    count = len(retiring.unshipped.get("", ()))
+    count = sum(len(keys) for keys in retiring.unshipped.values())  # no deck that ships has them
     if count:
         said.append(
             f"{count} note{'s' * (count != 1)} the source no longer has {'are' if count != 1 else 'is'} in no package "

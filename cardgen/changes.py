@@ -70,9 +70,6 @@ def diffs(
             d.updated.append(NoteChange(want.key, upgrade.field_changes(names, last.fields, note.fields) if last else ()))
         else:
             d.unchanged += 1
-    for deck_id, keys in retiring.unshipped.items():
-        if deck_id in result:
-            result[deck_id].retired_unshipped += keys
     replaced.name(list(result.values()), fronts)
     for deck_id, patterns in deck_types.items():
         result[deck_id].types += [change for p in sorted(patterns) if (change := _type_change(p, source, lock, plan, types, moved, previous))]

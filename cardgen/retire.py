@@ -50,7 +50,7 @@ class Retiring:
     wanted: list[Wanted] = field(default_factory=list)
     outs: list[tuple[str, NoteOut]] = field(default_factory=list)
     shipped: dict[str, str] = field(default_factory=dict)  # lock key -> deck id
-    unshipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # deck id -> lock keys
+    unshipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # in no package that ships: deck id -> lock keys
     models: dict[int, package.Model] = field(default_factory=dict)  # note types only the old notes use
 
 

@@ -69,7 +69,6 @@ class DeckDiff:
     updated: list[NoteChange] = field(default_factory=list)
     unchanged: int = 0
     retired: list[str] = field(default_factory=list)  # shipped once more, tagged
-    retired_unshipped: list[str] = field(default_factory=list)  # no previous package to ship them from
     conflicting: list[str] = field(default_factory=list)  # notes of a note type in a new version
     types: list[TypeChange] = field(default_factory=list)
     regrouped: dict[tuple[str, str], int] = field(default_factory=dict)  # (old subdeck, new) -> notes
@@ -80,7 +79,7 @@ class DeckDiff:
     @property
     def changed(self) -> bool:
         return bool(
-            self.added or self.updated or self.retired or self.retired_unshipped or self.conflicting or self.types
+            self.added or self.updated or self.retired or self.conflicting or self.types
             or self.regrouped or self.moved_out
         )
 
@@ -184,7 +183,7 @@ def summary(diff: DeckDiff) -> str:
     parts = [
         f"{len(diff.added)} added" if diff.added else "",
         f"{len(diff.updated)} updated" if diff.updated else "",
-        f"{len(diff.retired) + len(diff.retired_unshipped)} retired" if diff.retired or diff.retired_unshipped else "",
+        f"{len(diff.retired)} retired" if diff.retired else "",
         f"{len(diff.conflicting)} moved to a new note type" if diff.conflicting else "",
     ]
     notes = ", ".join(p for p in parts if p)
@@ -272,7 +271,7 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
         else:
             lines.append(
                 f"    since v{d.version_from}: {len(d.added)} added, {len(d.updated)} updated, {d.unchanged} unchanged, "
-                f"{len(d.retired) + len(d.retired_unshipped)} retired, {len(d.conflicting)} to a new note type"
+                f"{len(d.retired)} retired, {len(d.conflicting)} to a new note type"
             )
         if d.removed:
             lines += _removed(d)
@@ -291,7 +290,6 @@ def report(diffs: Sequence[DeckDiff], long: bool = False) -> str:
             lines.append(f"    ~ {change.key}")
             lines += [f"        {c.field}: {c.old!r} -> {c.new!r}" for c in change.changes]
         lines += [f"    - {key} (shipped once more, tagged retired)" for key in d.retired]
-        lines += [f"    - {key} (retired; no previous package to ship it from)" for key in d.retired_unshipped]
         lines += [f"    ! {key} (stays on the old note type until the learner moves it)" for key in d.conflicting]
         p = d.predicted()
         retired = f" ({len(d.retired)} of them retired notes)" if d.retired else ""

@@ -116,3 +116,14 @@ def test_a_fact_with_a_new_id_or_a_new_pattern_is_named_with_what_learners_keep(
         assert "put back id: bones-protect" in said
         assert "fact 'b12-osteoblasts' changed pattern (cloze -> concept)" in said, said
         assert "keep the old one, retired, with their reviews" in said
+
+
+def test_a_removed_deck_whose_package_is_gone_is_said_to_have_notes_learners_keep_untagged(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    (out / "b12.apkg").unlink()
+    without_the_b12_deck(small)
+    result = run("build", "--source", small, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "note: 2 notes the source no longer has are in no package of the out folder" in result.output
+    assert '"cloze:b12-osteoblasts"' in (out / "cardgen.lock.json").read_text().split('"retired"')[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import T0, build_at
 
-from cardgen.upgrade import DeckDiff, report, type_change
+from cardgen.upgrade import type_change
 
 
 def test_the_changelog_is_markdown_with_each_decks_versions_newest_first_and_only_what_changed(small: Path, tmp_path: Path) -> None:
@@ -39,11 +39,6 @@ def test_the_changelog_is_markdown_with_each_decks_versions_newest_first_and_onl
         "\n"
         "- notes: 2 added\n"
     )
-
-
-def test_the_report_counts_every_retired_note_whether_or_not_a_package_ships_it() -> None:
-    d = DeckDiff("bones", "Test Bones", "bones.apkg", 1, 2, notes=3, cards=3, unchanged=3, retired=["c:a"], retired_unshipped=["c:b", "c:c"])
-    assert report([d]).splitlines()[1] == "    since v1: 0 added, 0 updated, 3 unchanged, 3 retired, 0 to a new note type"
 
 
 def _content(name: str = "cardgen: concept", css: str = ".card {}", fields: tuple[str, ...] = ("Prompt", "Answer"),
