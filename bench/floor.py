@@ -25,11 +25,15 @@ def main(source: str, out: str) -> None:
         items = next((fact[k] for k in LISTS if k in fact), [None])
         pattern = fact["pattern"]
         count = len(values) + 1
-        model = models.get(pattern) or models.setdefault(pattern, genanki.Model(
-            1_000_000_000 + len(models), pattern,
-            fields=[{"name": f"F{i}"} for i in range(count)],
-            templates=[{"name": "Card", "qfmt": "{{F0}}", "afmt": "{{FrontSide}}<hr id=answer>{{F1}}"}],
-        ))
+        model = models.get(pattern) or models.setdefault(
+            pattern,
+            genanki.Model(
+                1_000_000_000 + len(models),
+                pattern,
+                fields=[{"name": f"F{i}"} for i in range(count)],
+                templates=[{"name": "Card", "qfmt": "{{F0}}", "afmt": "{{FrontSide}}<hr id=answer>{{F1}}"}],
+            ),
+        )
         for item in items:
             fields = values + [str(item or "")]
             deck.add_note(genanki.Note(model=model, fields=fields + [""] * (len(model.fields) - len(fields))))

@@ -30,7 +30,11 @@ sys.path.insert(0, str(HERE))
 PY = sys.executable
 # The entry point beside this Python: a shim on PATH (pyenv's is a shell script) would be
 # timed too, and the baseline runs this Python directly.
-CARDGEN = str(Path(sys.executable).with_name("cardgen")) if Path(sys.executable).with_name("cardgen").exists() else (shutil.which("cardgen") or "cardgen")
+CARDGEN = (
+    str(Path(sys.executable).with_name("cardgen"))
+    if Path(sys.executable).with_name("cardgen").exists()
+    else (shutil.which("cardgen") or "cardgen")
+)
 
 
 @dataclass
@@ -75,8 +79,10 @@ def write(path: Path, facts: int, realistic: bool = False, kind: str = "syntheti
     """The synthetic source, written by a child process: a parent that built it would be
     forked with that memory, and every later child's peak (ru_maxrss counts the forked image
     until exec) would show it."""
-    code = (f"import sys; sys.path.insert(0, {str(HERE)!r}); from synth import write; from pathlib import Path; "
-            f"write(Path({str(path)!r}), {facts}, {realistic}, {kind!r})")
+    code = (
+        f"import sys; sys.path.insert(0, {str(HERE)!r}); from synth import write; from pathlib import Path; "
+        f"write(Path({str(path)!r}), {facts}, {realistic}, {kind!r})"
+    )
     subprocess.run([PY, "-c", code], check=True)
     return path
 
@@ -112,8 +118,14 @@ def lint_rows(scratch: Path, env: dict[str, str]) -> list[str]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
@@ -125,8 +137,15 @@ def main() -> None:
     try:
         click_import = measure([PY, "-c", "import click"], repeat=15)
         help_run = measure([CARDGEN, "--help"], repeat=15)
-        lines.append(row("`cardgen --help` vs `import click`", help_run.seconds, click_import.seconds, "<= 1.3x",
-                         help_run.seconds <= 1.3 * click_import.seconds))
+        lines.append(
+            row(
+                "`cardgen --help` vs `import click`",
+                help_run.seconds,
+                click_import.seconds,
+                "<= 1.3x",
+                help_run.seconds <= 1.3 * click_import.seconds,
+            )
+        )
         imports = measure([PY, "-c", "import genanki, yaml"], repeat=5)
         bundled = measure([CARDGEN, "build", "--quiet", "--source", str(ROOT / "source.yaml"), "--out", str(scratch / "bundled")], repeat=1)
         lines.append(row("bundled build vs `import genanki, yaml`", bundled.seconds, imports.seconds))
@@ -137,24 +156,57 @@ def main() -> None:
                 source = write(scratch / kind / f"s{size}.yaml", size, realistic)
                 out = scratch / kind / f"out{size}"
                 full[size] = best_build(source, out, env, 3 if size <= 10_000 else 2)
-                floor = measure([PY, str(HERE / "floor.py"), str(source), str(scratch / f"floor{size}.apkg")], env, 3 if size <= 10_000 else 2)
+                floor = measure(
+                    [PY, str(HERE / "floor.py"), str(source), str(scratch / f"floor{size}.apkg")], env, 3 if size <= 10_000 else 2
+                )
                 target = size >= 10_000
-                lines.append(row(f"{kind}: build, {size:,} facts, vs fair floor (libyaml + genanki, collector off)", full[size].seconds,
-                                 floor.seconds, "<= 1.3x" if target else "-", full[size].seconds <= 1.3 * floor.seconds))
+                lines.append(
+                    row(
+                        f"{kind}: build, {size:,} facts, vs fair floor (libyaml + genanki, collector off)",
+                        full[size].seconds,
+                        floor.seconds,
+                        "<= 1.3x" if target else "-",
+                        full[size].seconds <= 1.3 * floor.seconds,
+                    )
+                )
                 if not realistic:
                     raw = measure([PY, str(HERE / "raw.py"), str(notes_in(source)), str(scratch / f"raw{size}.apkg")], env, 3)
                     lines.append(row(f"{kind}: build, {size:,} facts, vs raw limit (sqlite3 + zip)", full[size].seconds, raw.seconds))
-                parsed = measure([PY, "-c", f"import yaml; yaml.load(open({str(source)!r}, encoding='utf-8').read(), Loader=yaml.CSafeLoader)"])
+                parsed = measure(
+                    [PY, "-c", f"import yaml; yaml.load(open({str(source)!r}, encoding='utf-8').read(), Loader=yaml.CSafeLoader)"]
+                )
                 big = size == max(sizes)
-                lines.append(row(f"{kind}: peak memory, {size:,} facts, vs parsed YAML alone", full[size].peak_mib, parsed.peak_mib,
-                                 "<= 2.5x" if big else "-", full[size].peak_mib <= 2.5 * parsed.peak_mib, "MiB"))
+                lines.append(
+                    row(
+                        f"{kind}: peak memory, {size:,} facts, vs parsed YAML alone",
+                        full[size].peak_mib,
+                        parsed.peak_mib,
+                        "<= 2.5x" if big else "-",
+                        full[size].peak_mib <= 2.5 * parsed.peak_mib,
+                        "MiB",
+                    )
+                )
                 if big and not realistic:
                     noop = measure([CARDGEN, "build", "--quiet", "--source", str(source), "--out", str(out)], env, 3)
                     check = measure([CARDGEN, "build", "--check", "--quiet", "--source", str(source), "--out", str(out)], env, 3)
-                    lines.append(row(f"{kind}: no-op rebuild, {size:,} facts, vs full build", noop.seconds, full[size].seconds, "<= 0.1x",
-                                     noop.seconds <= 0.1 * full[size].seconds))
-                    lines.append(row(f"{kind}: `build --check`, {size:,} facts, vs full build", check.seconds, full[size].seconds, "<= 0.1x",
-                                     check.seconds <= 0.1 * full[size].seconds))
+                    lines.append(
+                        row(
+                            f"{kind}: no-op rebuild, {size:,} facts, vs full build",
+                            noop.seconds,
+                            full[size].seconds,
+                            "<= 0.1x",
+                            noop.seconds <= 0.1 * full[size].seconds,
+                        )
+                    )
+                    lines.append(
+                        row(
+                            f"{kind}: `build --check`, {size:,} facts, vs full build",
+                            check.seconds,
+                            full[size].seconds,
+                            "<= 0.1x",
+                            check.seconds <= 0.1 * full[size].seconds,
+                        )
+                    )
         lines += lint_rows(scratch, env)
         if "--quick" not in sys.argv:  # a one-fact edit at 20,000 facts, against a full build of it
             source = write(scratch / "edit.yaml", 20_000)
@@ -165,8 +217,15 @@ def main() -> None:
                 before = "Q0: " if n == 0 else f"Q0 (edit {n - 1}): "
                 source.write_text(source.read_text(encoding="utf-8").replace(before, f"Q0 (edit {n}): ", 1), encoding="utf-8")
                 edits.append(measure([CARDGEN, "build", "--quiet", "--source", str(source), "--out", str(out)], env).seconds)
-            lines.append(row("one-fact edit rebuilt, 20,000 facts, vs full build", min(edits), whole.seconds, "<= 0.5x",
-                             min(edits) <= 0.5 * whole.seconds))
+            lines.append(
+                row(
+                    "one-fact edit rebuilt, 20,000 facts, vs full build",
+                    min(edits),
+                    whole.seconds,
+                    "<= 0.5x",
+                    min(edits) <= 0.5 * whole.seconds,
+                )
+            )
         leftovers = [p.name for p in scratch.iterdir() if p.suffix == ".tmp" or p.name.startswith("tmp")]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

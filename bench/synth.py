@@ -38,7 +38,9 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
     rng = random.Random(seed)
     topics = max(3, facts // 500) if realistic else max(1, facts // 500)
     words = WIDE if realistic else WORDS
-    size = {"prompt": 15, "answer": 4, "extra": 35, "list": (6, 12)} if realistic else {"prompt": 8, "answer": 3, "extra": 10, "list": (3, 3)}
+    size = (
+        {"prompt": 15, "answer": 4, "extra": 35, "list": (6, 12)} if realistic else {"prompt": 8, "answer": 3, "extra": 10, "list": (3, 3)}
+    )
     sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
     lines = [
         "format: 2",
@@ -59,7 +61,7 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
             '    description: "Generated for the benchmark."',
             "    topics:",
         ]
-        lines += [f"      - {{id: t{t}, name: \"Topic {t}\"}}" for t in range(topics) if t % decks == d]
+        lines += [f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(topics) if t % decks == d]
     lines.append("facts:")
     for i in range(facts):
         quote = sentences[i % SENTENCES]
@@ -68,7 +70,11 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
         uid = f"n{i}"  # keeps every answer and list member unique
         members = rng.randint(*size["list"])
         if kind == 0:
-            body = ["    pattern: concept", f'    prompt: "Q{i}: {_phrase(rng, size["prompt"], words)}?"', f'    answer: "{uid} {_phrase(rng, size["answer"], words)}"']
+            body = [
+                "    pattern: concept",
+                f'    prompt: "Q{i}: {_phrase(rng, size["prompt"], words)}?"',
+                f'    answer: "{uid} {_phrase(rng, size["answer"], words)}"',
+            ]
         elif kind == 1:
             body = ["    pattern: cloze", f'    text: "C{i}: {_phrase(rng, 6)} [[{uid} {_phrase(rng, 2)}]] {_phrase(rng, 4)}."']
         elif kind == 2:
@@ -76,11 +82,20 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
         elif kind == 3:
             body = ["    pattern: deficiency", f'    nutrient: "N{i}"', f'    effect: "{uid} {_phrase(rng, 5)}"']
         elif kind == 4:
-            body = ["    pattern: food_source", f'    nutrient: "N{i}"', "    foods:"] + [f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(members)]
+            body = ["    pattern: food_source", f'    nutrient: "N{i}"', "    foods:"] + [
+                f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(members)
+            ]
         elif kind == 5:
-            body = ["    pattern: exercise", f'    kind: "K{i}"', "    examples:"] + [f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(max(2, members - 1))]
+            body = ["    pattern: exercise", f'    kind: "K{i}"', "    examples:"] + [
+                f'      - "{uid}x{j} {rng.choice(WORDS)}"' for j in range(max(2, members - 1))
+            ]
         elif kind == 6:
-            body = ["    pattern: risk_factor", f'    factor: "R{i} {_phrase(rng, 2)}"', "    modifiable: true", f'    action: "{uid} {_phrase(rng, 4)}"']
+            body = [
+                "    pattern: risk_factor",
+                f'    factor: "R{i} {_phrase(rng, 2)}"',
+                "    modifiable: true",
+                f'    action: "{uid} {_phrase(rng, 4)}"',
+            ]
         else:
             body = ["    pattern: ms_factor", f'    factor: "M{i} {_phrase(rng, 2)}"', f'    explanation: "{uid} {_phrase(rng, 6)}"']
         lines += head + body + [f'    extra: "{_phrase(rng, size["extra"], words)}"']
@@ -115,15 +130,29 @@ def similar(facts: int, seed: int = 1) -> str:
         "facts:",
     ]
     for i in range(facts):
-        head = [f"  - id: f{i}", f"    topic: t{i % max(1, facts // 500)}", "    sources:", "      - document: doc",
-                f'        quote: "{sentences[i % SENTENCES]}"']
+        head = [
+            f"  - id: f{i}",
+            f"    topic: t{i % max(1, facts // 500)}",
+            "    sources:",
+            "      - document: doc",
+            f'        quote: "{sentences[i % SENTENCES]}"',
+        ]
         kind = i % 4
         if kind == 0:
-            body = ["    pattern: concept", f'    prompt: "What does bone {_phrase(rng, 6, few)} do?"', f'    answer: "{_phrase(rng, 2, few)}"']
+            body = [
+                "    pattern: concept",
+                f'    prompt: "What does bone {_phrase(rng, 6, few)} do?"',
+                f'    answer: "{_phrase(rng, 2, few)}"',
+            ]
         elif kind == 1:
             body = ["    pattern: cloze", f'    text: "Bone {_phrase(rng, 5, few)} [[{rng.choice(few)} n{i}]] {_phrase(rng, 2, few)}."']
         elif kind == 2:
-            body = ["    pattern: nutrient_role", f'    nutrient: "N{i}"', f'    role: "builds bone {_phrase(rng, 8, few)} n{i}"', "    reverse: true"]
+            body = [
+                "    pattern: nutrient_role",
+                f'    nutrient: "N{i}"',
+                f'    role: "builds bone {_phrase(rng, 8, few)} n{i}"',
+                "    reverse: true",
+            ]
         else:
             body = ["    pattern: deficiency", f'    nutrient: "{rng.choice(few)}"', f'    effect: "weak bone {_phrase(rng, 4, few)}"']
         lines += head + body
@@ -154,9 +183,16 @@ def templated(facts: int, seed: int = 1) -> str:
         "facts:",
     ]
     for i in range(facts):
-        lines += [f"  - id: f{i}", f"    topic: t{i % topics}", "    sources:", "      - document: doc", f'        quote: "{sentences[i % SENTENCES]}"',
-                  "    pattern: concept", f'    prompt: "In bone health, what is the daily amount of {rng.choice(WORDS)} for adults of type x{i}?"',
-                  f'    answer: "{i} units"']
+        lines += [
+            f"  - id: f{i}",
+            f"    topic: t{i % topics}",
+            "    sources:",
+            "      - document: doc",
+            f'        quote: "{sentences[i % SENTENCES]}"',
+            "    pattern: concept",
+            f'    prompt: "In bone health, what is the daily amount of {rng.choice(WORDS)} for adults of type x{i}?"',
+            f'    answer: "{i} units"',
+        ]
     return "\n".join(lines) + "\n"
 
 

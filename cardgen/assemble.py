@@ -67,8 +67,12 @@ def notes_of(source: Source) -> list[NoteSpec]:
 
 
 def compile_source(
-    source: Source, lock: Lock, clock: Clock, previous: Mapping[str, bytes] | None = None,
-    progress: Progress = quiet, leave_out: frozenset[str] = frozenset(),
+    source: Source,
+    lock: Lock,
+    clock: Clock,
+    previous: Mapping[str, bytes] | None = None,
+    progress: Progress = quiet,
+    leave_out: frozenset[str] = frozenset(),
 ) -> Compiled:
     """Every file the build writes, and what an import of it does.
 
@@ -108,8 +112,7 @@ def _note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:
     unless the source declares a new version for it."""
     locked = lock.note_types
     versions = {
-        p: source.note_types[p].version if p in source.note_types else locked[p].version if p in locked else 1
-        for p in sorted(used)
+        p: source.note_types[p].version if p in source.note_types else locked[p].version if p in locked else 1 for p in sorted(used)
     }
     namespace = lock.namespace or identity.LEGACY
     models = {p: package.model(source.patterns[p], versions[p], namespace, source.read_aloud, source.patterns.css) for p in versions}
@@ -122,8 +125,13 @@ def _note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:
 
 def _type_wants(types: NoteTypes) -> list[Wanted]:
     return [
-        Wanted(p, identity.content_hash([json.dumps(package.model_content(m), sort_keys=True)]), new_id=m.model_id,
-               version=types.versions[p], schema=package.schema(m))
+        Wanted(
+            p,
+            identity.content_hash([json.dumps(package.model_content(m), sort_keys=True)]),
+            new_id=m.model_id,
+            version=types.versions[p],
+            schema=package.schema(m),
+        )
         for p, m in types.models.items()
     ]
 
@@ -141,7 +149,11 @@ def _curriculum(source: Source, specs: list[NoteSpec]) -> list[int]:
 
 
 def _notes(
-    source: Source, specs: list[NoteSpec], types: NoteTypes, namespace: str, progress: Progress,
+    source: Source,
+    specs: list[NoteSpec],
+    types: NoteTypes,
+    namespace: str,
+    progress: Progress,
 ) -> tuple[list[Wanted], list[tuple[str, NoteOut]]]:
     """What the build wants for each note of the source, and the note, by deck id."""
     problems: list[Problem] = []
@@ -166,8 +178,14 @@ def _notes(
 
 
 def _packages(
-    retiring: retire.Retiring, changed: Mapping[str, DeckDiff], outs: list[tuple[str, NoteOut]], lock: Lock,
-    models: Mapping[int, package.Model], model_mods: Mapping[int, int], today: str, progress: Progress,
+    retiring: retire.Retiring,
+    changed: Mapping[str, DeckDiff],
+    outs: list[tuple[str, NoteOut]],
+    lock: Lock,
+    models: Mapping[int, package.Model],
+    model_mods: Mapping[int, int],
+    today: str,
+    progress: Progress,
 ) -> tuple[dict[str, bytes], list[str], dict[str, DeckEntry]]:
     """Each deck's package, its version raised when anything in it changed; the packages of
     decks with nothing left to ship, to remove; and the decks as the lock records them."""

@@ -90,8 +90,10 @@ def write_all(out: Path, files: Mapping[str, bytes], last: str = "", remove: Ite
             renamed.append(name)
     except OSError as exc:
         kept = _roll_back(out, renamed, backups)
-        said = "the previous decks are unchanged" if kept else (
-            f"{', '.join(renamed)} could not be put back: restore {out}/ from version control"
+        said = (
+            "the previous decks are unchanged"
+            if kept
+            else (f"{', '.join(renamed)} could not be put back: restore {out}/ from version control")
         )
         raise OutputError(f"{target}: cannot write ({exc.strerror}); {said}") from None
     finally:

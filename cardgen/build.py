@@ -28,7 +28,14 @@ def _unchanged(summary: Mapping[str, Any]) -> Result:
     """The result of a build that found nothing to do, from the last build's summary."""
     diffs = tuple(
         DeckDiff(
-            d["id"], d["name"], d["file"], d["version"], d["version"], notes=d["notes"], cards=d["cards"], unchanged=d["notes"],
+            d["id"],
+            d["name"],
+            d["file"],
+            d["version"],
+            d["version"],
+            notes=d["notes"],
+            cards=d["cards"],
+            unchanged=d["notes"],
             removed=d.get("removed", False),
         )
         for d in summary["decks"]
@@ -51,8 +58,15 @@ def _no_gc() -> Iterator[None]:
 
 
 def build(
-    source_path: Path, out: Path, check: bool = False, progress: Progress = quiet, *,
-    clock: Clock | None = None, cached: bool = True, recover_lock: bool = False, patterns: Registry = PATTERNS,
+    source_path: Path,
+    out: Path,
+    check: bool = False,
+    progress: Progress = quiet,
+    *,
+    clock: Clock | None = None,
+    cached: bool = True,
+    recover_lock: bool = False,
+    patterns: Registry = PATTERNS,
 ) -> Result:
     """Build every deck of the source into `out`, its facts read as `patterns` say; with
     `check`, only say what is stale.
@@ -61,7 +75,11 @@ def build(
     is parsed or built: the answer is already known (unless `cached` is off, as in tests
     of what a build does).
     """
-    tool_id = stamp.tool(identity.content_hash([json.dumps(package.model_content(package.model(p, css=patterns.css)), sort_keys=True) for p in patterns.values()]))
+    tool_id = stamp.tool(
+        identity.content_hash(
+            [json.dumps(package.model_content(package.model(p, css=patterns.css)), sort_keys=True) for p in patterns.values()]
+        )
+    )
     if not check:
         check_out(out, source_path)
     source_bytes = read_bytes(source_path)  # once: what is checked is what is built
@@ -84,7 +102,15 @@ def build(
         summary = {
             "note_types": r.note_types,
             "decks": [
-                {"id": d.deck, "name": d.name, "file": d.file, "version": d.version_to, "notes": d.notes, "cards": d.cards, "removed": d.removed}
+                {
+                    "id": d.deck,
+                    "name": d.name,
+                    "file": d.file,
+                    "version": d.version_to,
+                    "notes": d.notes,
+                    "cards": d.cards,
+                    "removed": d.removed,
+                }
                 for d in r.decks
                 if d.notes or not d.removed  # a removed deck's package the build removed is no deck of the next
             ],

@@ -49,7 +49,17 @@ def cards_of(source: Source) -> list[Card]:
                 found = _ANSWER.search(back_html)
                 answer_html = found.group(1) if found else ""
             result.append(
-                Card(spec.fact, spec.pattern, template, spec.key, visible(front_html), visible(back_html), visible(answer_html), spec.fields, spec.tags, pattern)
+                Card(
+                    spec.fact,
+                    spec.pattern,
+                    template,
+                    spec.key,
+                    visible(front_html),
+                    visible(back_html),
+                    visible(answer_html),
+                    spec.fields,
+                    spec.tags,
+                    pattern,
+                )
             )
     return result
-

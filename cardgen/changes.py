@@ -30,8 +30,14 @@ class NoteTypes:
 
 
 def diffs(
-    source: Source, lock: Lock, plan: Plan, outs: Sequence[tuple[str, NoteOut]], wanted: Sequence[Wanted],
-    retiring: Retiring, types: NoteTypes, previous: Previous,
+    source: Source,
+    lock: Lock,
+    plan: Plan,
+    outs: Sequence[tuple[str, NoteOut]],
+    wanted: Sequence[Wanted],
+    retiring: Retiring,
+    types: NoteTypes,
+    previous: Previous,
 ) -> dict[str, DeckDiff]:
     """Each shipping deck's diff against the last build, by deck id."""
     moved = {p for p, v in types.versions.items() if p in lock.note_types and lock.note_types[p].version != v}
@@ -72,12 +78,20 @@ def diffs(
             d.unchanged += 1
     replaced.name(list(result.values()), fronts)
     for deck_id, patterns in deck_types.items():
-        result[deck_id].types += [change for p in sorted(patterns) if (change := _type_change(p, source, lock, plan, types, moved, previous))]
+        result[deck_id].types += [
+            change for p in sorted(patterns) if (change := _type_change(p, source, lock, plan, types, moved, previous))
+        ]
     return result
 
 
 def _type_change(
-    pattern: str, source: Source, lock: Lock, plan: Plan, types: NoteTypes, moved: set[str], previous: Previous,
+    pattern: str,
+    source: Source,
+    lock: Lock,
+    plan: Plan,
+    types: NoteTypes,
+    moved: set[str],
+    previous: Previous,
 ) -> TypeChange | None:
     """What a learner sees of the pattern's note type, if anything changed."""
     m = types.models[pattern]

@@ -20,9 +20,15 @@ if TYPE_CHECKING:
     from cardgen.records import Source
 
 SOURCE = click.option(
-    "--source", "-s", type=click.Path(path_type=Path), default=Path("source.yaml"), show_default=True,
+    "--source",
+    "-s",
+    type=click.Path(path_type=Path),
+    default=Path("source.yaml"),
+    show_default=True,
     help="The knowledge base to read.",
 )
+
+
 def _folder(ctx: click.Context, param: click.Parameter, value: str) -> Path:
     if not value.strip():
         raise click.BadParameter("is empty; name the folder for the decks, e.g. --out decks")
@@ -30,7 +36,12 @@ def _folder(ctx: click.Context, param: click.Parameter, value: str) -> Path:
 
 
 OUT = click.option(
-    "--out", "-o", type=click.Path(file_okay=False), default="decks", show_default=True, callback=_folder,
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    default="decks",
+    show_default=True,
+    callback=_folder,
     help="Where the .apkg packages and the lock file go (a folder of their own).",
 )
 
@@ -122,7 +133,9 @@ QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @SOURCE
 @OUT
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and name what is stale if OUT differs from what the source builds.")
-@click.option("--recover-lock", is_flag=True, help="Rebuild a lost cardgen.lock.json from the packages (and CHANGELOG.md) in OUT, then build.")
+@click.option(
+    "--recover-lock", is_flag=True, help="Rebuild a lost cardgen.lock.json from the packages (and CHANGELOG.md) in OUT, then build."
+)
 @QUIET
 def build(source: Path, out: Path, check: bool, recover_lock: bool, quiet: bool) -> None:
     """Validate the source and write one .apkg per deck, and the lock, into OUT.
@@ -155,7 +168,8 @@ def build(source: Path, out: Path, check: bool, recover_lock: bool, quiet: bool)
     if check:
         if result.stale:
             raise Failure(
-                "stale: " + "\n       ".join(result.stale)
+                "stale: "
+                + "\n       ".join(result.stale)
                 + f"\nsee what changed with 'cardgen diff --source {source} --out {out}', then run "
                 f"'cardgen build --source {source} --out {out}' and commit {out}/"
             )
@@ -331,7 +345,11 @@ def stats(source: Path) -> None:
 @cli.command()
 @SOURCE
 @click.option(
-    "--out", "-o", type=click.Path(path_type=Path, file_okay=False), default=Path("preview"), show_default=True,
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("preview"),
+    show_default=True,
     help="Where the gallery (index.html) goes.",
 )
 @click.option("--open", "open_", is_flag=True, help="Open the gallery in the default browser.")

@@ -85,9 +85,7 @@ def coverage(source: Source) -> list[Coverage]:
                 redundant.append(skip)
             for sentence in covered:
                 skipped.setdefault(sentence, []).append(skip.reason)
-        accounts = tuple(
-            Account(s, tuple(dict.fromkeys(facts.get(s, ()))), tuple(skipped.get(s, ()))) for s in text.sentences
-        )
+        accounts = tuple(Account(s, tuple(dict.fromkeys(facts.get(s, ()))), tuple(skipped.get(s, ()))) for s in text.sentences)
         result.append(Coverage(doc, accounts, tuple(redundant)))
     return result
 

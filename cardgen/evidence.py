@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-_QUOTES = re.compile("[\u2018\u2019\u201a\u201b\u2032\u2035\u00b4`\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\"]")
+_QUOTES = re.compile('[\u2018\u2019\u201a\u201b\u2032\u2035\u00b4`\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"]')
 _DASHES = re.compile(r"\s*[\u2010\u2011\u2012\u2013\u2014\u2015\u2212-]\s*")
 _SPACE = re.compile(r"\s+")
 _ELLIPSIS = re.compile(r"\s*(?:\.\s*\.\s*\.|\u2026)\s*")
@@ -89,9 +89,7 @@ class Text:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = data[: error.start].count(b"\n") + 1
-            raise DocumentError(
-                f"{path}:{line}: byte 0x{data[error.start]:02x} is not UTF-8; save the document as UTF-8"
-            ) from None
+            raise DocumentError(f"{path}:{line}: byte 0x{data[error.start]:02x} is not UTF-8; save the document as UTF-8") from None
         if not text.strip():
             raise DocumentError(f"{path} is empty; a document needs its text")
         return cls(key, path, tuple(text.splitlines()), hashlib.sha256(data).hexdigest())

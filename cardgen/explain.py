@@ -119,7 +119,7 @@ def explain(error: jsonschema.ValidationError, places: Places, file: str) -> Pro
         message = f"{what} must be {_EXPECTED.get(str(error.validator_value), error.validator_value)}, not {_kind(value)}"
         if isinstance(value, (bool, int, float)) and "string" in str(error.validator_value):
             read = {True: "true", False: "false"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-            message += f" (YAML reads the plain word as {read}); put the text in double quotes, e.g. \"No\""
+            message += f' (YAML reads the plain word as {read}); put the text in double quotes, e.g. "No"'
     elif kind == "pattern" and error.validator_value == ID_PATTERN:
         message = f"{what} is '{value}'; use a-z, 0-9, '-' and '.', e.g. '{slug(str(value))}'"
     elif kind == "pattern" and error.validator_value == TAG_PATTERN:
@@ -143,24 +143,38 @@ def format_1(root: Map, places: Places, file: str) -> list[Problem]:
     """What a format-1 source must add to be read: said once, then at every place to edit."""
     line, col = places.mark(("format",))
     problems = [
-        Problem(file, line, col, (
-            f"format 1 is older than this cardgen, which reads format {FORMAT}: give each document a 'file' "
-            "(its text), and cite documents on each fact as 'sources:', a list of {document, quote, ref} "
-            "quoting the document's words; then write 'format: 2' (docs/source-format.md, 'From format 1')"
-        ))
+        Problem(
+            file,
+            line,
+            col,
+            (
+                f"format 1 is older than this cardgen, which reads format {FORMAT}: give each document a 'file' "
+                "(its text), and cite documents on each fact as 'sources:', a list of {document, quote, ref} "
+                "quoting the document's words; then write 'format: 2' (docs/source-format.md, 'From format 1')"
+            ),
+        )
     ]
     documents = root.get("documents")
     for key, doc in documents.items() if isinstance(documents, Map) else ():
         if isinstance(doc, Map) and "file" not in doc:
             line, col = places.key_mark(("documents", key), "title")
-            problems.append(Problem(file, line, col, f"document '{key}' has no 'file'; add the path of its text, e.g. 'file: sources/{key}.txt'"))
+            problems.append(
+                Problem(file, line, col, f"document '{key}' has no 'file'; add the path of its text, e.g. 'file: sources/{key}.txt'")
+            )
     facts = root.get("facts")
     for index, fact in enumerate(facts if isinstance(facts, Seq) else ()):
         if isinstance(fact, Map) and isinstance(fact.get("source"), str):
             line, col = places.key_mark(("facts", index), "source")
             ref = f", ref: {fact['ref']}" if isinstance(fact.get("ref"), str) else ""
-            problems.append(Problem(file, line, col, (
-                f"{places.name(('facts', index))}: replace 'source: {fact['source']}' with "
-                f"'sources: [{{document: {fact['source']}, quote: \"...\"{ref}}}]', quoting the words this fact rests on"
-            )))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    col,
+                    (
+                        f"{places.name(('facts', index))}: replace 'source: {fact['source']}' with "
+                        f"'sources: [{{document: {fact['source']}, quote: \"...\"{ref}}}]', quoting the words this fact rests on"
+                    ),
+                )
+            )
     return problems

@@ -133,7 +133,9 @@ def _source_date_epoch(value: str, real: int) -> int | None:
         raise CardgenError(f"{where} is not a whole number of seconds since 1970; set it to one (git log -1 --format=%ct) or unset it")
     seconds = int(value)
     if seconds < EARLIEST:
-        raise CardgenError(f"{where} is before 2000; a mod that old (0 above all) breaks Anki's Check Database; set it to the time of your last commit (git log -1 --format=%ct) or unset it")
+        raise CardgenError(
+            f"{where} is before 2000; a mod that old (0 above all) breaks Anki's Check Database; set it to the time of your last commit (git log -1 --format=%ct) or unset it"
+        )
     if seconds > real:
         raise CardgenError(
             f"{where} ({_when(seconds)}) is later than this machine's clock ({_when(real)}); notes stamped in the future "

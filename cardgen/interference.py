@@ -40,12 +40,17 @@ def near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str
     # Siblings of one list are one overlapping cloze, alike by design.
     template_words = {(c.pattern, c.template.key): template_tokens(c.template) for c in cards}
     every = [tokens(c.front) for c in cards]
-    compared = [Front(words - template_words[(c.pattern, c.template.key)], words, (c.pattern, c.template.key)) for c, words in zip(cards, every)]
+    compared = [
+        Front(words - template_words[(c.pattern, c.template.key)], words, (c.pattern, c.template.key)) for c, words in zip(cards, every)
+    ]
     labels = [Label(front, card.fact.id, answer) for front, card, answer in zip(fronts, cards, answers)]
     for index, partner, similarity in near_identical(compared, labels, NEAR_IDENTICAL):
         other = cards[partner]
-        yield cards[index], "near-identical-fronts", "warning", (
-            f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"
+        yield (
+            cards[index],
+            "near-identical-fronts",
+            "warning",
+            (f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"),
         )
 
 
@@ -86,9 +91,14 @@ def source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterator[t
         for card in same:
             named = others[(norm(card.front), norm(card.answer))]
             if named:
-                yield card, "source-only-difference", "error", (
-                    f"the front differs only by the document it cites from that of {', '.join(named)}; "
-                    "make one card about the knowledge, each document's words on the back"
+                yield (
+                    card,
+                    "source-only-difference",
+                    "error",
+                    (
+                        f"the front differs only by the document it cites from that of {', '.join(named)}; "
+                        "make one card about the knowledge, each document's words on the back"
+                    ),
                 )
 
 
@@ -107,7 +117,9 @@ def _asked_from(card: Card) -> list[str]:
         value
         for field, html in zip(fields, card.fields_html, strict=True)
         if field.key not in _CONTEXT_FIELDS
-        and (value := visible(html)) and norm(value) != norm(card.answer) and contains(card.front, value)
+        and (value := visible(html))
+        and norm(value) != norm(card.answer)
+        and contains(card.front, value)
     ]
 
 
@@ -144,7 +156,9 @@ def give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str
         owner = cards[n]
         if SIBLING not in facts and len(facts) - (owner.fact.id in facts) >= VOCABULARY:
             continue  # vocabulary; a sibling deletion shows this very card's answer, however common
-        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in heapq.nsmallest(3, facts)) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
+        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in heapq.nsmallest(3, facts)) + (
+            f" and {len(facts) - 3} more" if len(facts) > 3 else ""
+        )
         yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
 
 
@@ -167,7 +181,9 @@ def _fronts_showing(cards: Sequence[Card], answers: dict[tuple[str, str], list[i
     return hits
 
 
-def _shown(cards: Sequence[Card], owners: list[int], showing: list[int], by_word: dict[str, set[int]]) -> Iterator[tuple[int, frozenset[str]]]:
+def _shown(
+    cards: Sequence[Card], owners: list[int], showing: list[int], by_word: dict[str, set[int]]
+) -> Iterator[tuple[int, frozenset[str]]]:
     """For each card giving one answer, the facts whose fronts show that answer (SIBLING for a
     deletion of its own cloze text); none where nothing does.
 
@@ -189,7 +205,11 @@ def _shown(cards: Sequence[Card], owners: list[int], showing: list[int], by_word
         if asked:
             rare = min((w for text in asked for w in norm(text).split()), key=lambda w: len(by_word.get(w, ())), default="")
             also = sorted(set(showing) & by_word.get(rare, set()))
-            facts = frozenset(cards[m].fact.id for m in also if (cards[m].pattern, cards[m].note_key) != note and all(contains(cards[m].front, t) for t in asked))
+            facts = frozenset(
+                cards[m].fact.id
+                for m in also
+                if (cards[m].pattern, cards[m].note_key) != note and all(contains(cards[m].front, t) for t in asked)
+            )
         else:
             facts = everyone if notes.get(owner.fact.id, set()) - {note} else everyone - {owner.fact.id}
         if fronts.get(note, set()) - {owner.front}:
@@ -221,6 +241,9 @@ def reverses(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]
             if other.fact.id != card.fact.id
         }
         if rivals:
-            yield card, "reverse-not-unique", "error", (
-                f"asks which answer goes with '{own.answer}', but {', '.join(sorted(rivals))} has it too"
+            yield (
+                card,
+                "reverse-not-unique",
+                "error",
+                (f"asks which answer goes with '{own.answer}', but {', '.join(sorted(rivals))} has it too"),
             )

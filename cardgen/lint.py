@@ -90,7 +90,6 @@ def _prompt(card: Card) -> str:
     return card.front.replace("[...]", " ").replace("[…]", " ")
 
 
-
 def _listed(front: str) -> int:
     """How many members the shown list around a blank has, the blank among them; 0 without one.
 
@@ -140,12 +139,20 @@ def _per_card(card: Card) -> Iterator[tuple[str, Severity, str]]:
         yield "answer-in-prompt", "error", f"the answer '{card.answer}' stands in the prompt"
     members = _listed(card.front)
     if members >= ENUMERATION_BLANK:
-        yield "enumeration-blank", "error", (
-            f"blanks one of {members} listed members, recalled from the list's wording; for an unordered set "
-            "ask member -> group, 'name two', or a card per group"
+        yield (
+            "enumeration-blank",
+            "error",
+            (
+                f"blanks one of {members} listed members, recalled from the list's wording; for an unordered set "
+                "ask member -> group, 'name two', or a card per group"
+            ),
         )
     if len(card.front) > FRONT_CHARS:
-        yield "front-length", "warning", f"front of {len(card.front)} characters; a phone shows about {FRONT_CHARS}, move context to the back"
+        yield (
+            "front-length",
+            "warning",
+            f"front of {len(card.front)} characters; a phone shows about {FRONT_CHARS}, move context to the back",
+        )
     if _YES_NO.match(card.answer):
         yield "yes-no", "error", f"a yes/no answer ('{card.answer}'); ask for the fact itself"
     if "Source:" not in card.back or not card.back.split("Source:", 1)[1].strip():
@@ -157,8 +164,6 @@ def _per_card(card: Card) -> Iterator[tuple[str, Severity, str]]:
         if bad:
             yield "unsafe-markup", "error", f"a field holds '{bad.group()}'; field text must be escaped"
             break
-
-
 
 
 def _topics(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
@@ -215,9 +220,7 @@ def lint(source: Source) -> Report:
     used = {c.pattern: c.kind for c in sorted(cards, key=lambda c: c.pattern)}
     for pattern in used.values():
         for problem in template_problems(pattern, source.patterns.css):
-            found[(pattern.key, f"template:{problem}")] = Finding(
-                f"cardgen/patterns/{pattern.key}.py", 1, 1, "template", "error", problem
-            )
+            found[(pattern.key, f"template:{problem}")] = Finding(f"cardgen/patterns/{pattern.key}.py", 1, 1, "template", "error", problem)
     accepted: list[Finding] = []
     findings: list[Finding] = []
     facts = {f.id: f for f in source.facts}
@@ -228,7 +231,17 @@ def lint(source: Source) -> Report:
         for check in fact.accept:
             if (fact.id, check) not in found:
                 line, column = fact.mark
-                findings.append(Finding(file, line, column, check, "warning", f"fact '{fact.id}' accepts '{check}', which no longer finds anything; remove the acceptance", fact.id))
+                findings.append(
+                    Finding(
+                        file,
+                        line,
+                        column,
+                        check,
+                        "warning",
+                        f"fact '{fact.id}' accepts '{check}', which no longer finds anything; remove the acceptance",
+                        fact.id,
+                    )
+                )
     return Report(tuple(sorted(findings)), tuple(sorted(accepted)), len(cards))
 
 

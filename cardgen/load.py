@@ -28,7 +28,9 @@ MAX_BYTES = 64 * 1024 * 1024
 # Anki's import of the whole package.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: invisible, and some terminals obey them
 # Characters that show nothing: a value made of them alone is an empty card.
-INVISIBLE = re.compile(r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+INVISIBLE = re.compile(
+    r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -115,9 +117,7 @@ def read_text(path: Path, data: bytes | None = None) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = _position(data[: exc.start].decode("utf-8", "replace"), exc.start)
-        raise SourceError(
-            [Problem(name, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")]
-        ) from None
+        raise SourceError([Problem(name, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")]) from None
     if not text.strip():
         raise SourceError([Problem(name, 1, 1, "the file is empty; a source needs 'format', 'documents', 'decks' and 'facts'")])
     return unicodedata.normalize("NFC", text)
@@ -131,9 +131,7 @@ def _scan(name: str, text: str) -> list[Problem]:
         if "\t" in line[:indent]:
             problems.append(Problem(name, lineno, line.index("\t") + 1, "tab in indentation; indent with spaces"))
         for m in CONTROL_CHARS.finditer(line):
-            problems.append(
-                Problem(name, lineno, m.start() + 1, f"control character U+{ord(m.group()):04X}; delete it")
-            )
+            problems.append(Problem(name, lineno, m.start() + 1, f"control character U+{ord(m.group()):04X}; delete it"))
     return problems
 
 
@@ -160,9 +158,7 @@ def _walk(name: str, text: str, problems: list[Problem]) -> None:
             if documents > 1:
                 problems.append(Problem(name, line, col, "a second YAML document ('---'); keep one document per file"))
         elif isinstance(event, yaml.AliasEvent):
-            problems.append(
-                Problem(name, line, col, f"alias '*{event.anchor}'; aliases are not supported, write the value out")
-            )
+            problems.append(Problem(name, line, col, f"alias '*{event.anchor}'; aliases are not supported, write the value out"))
         elif isinstance(event, yaml.NodeEvent):
             tag = getattr(event, "tag", None)
             if tag is not None and tag != "!" and tag not in _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}:
@@ -170,9 +166,7 @@ def _walk(name: str, text: str, problems: list[Problem]) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    problems.append(
-                        Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels; flatten the structure")
-                    )
+                    problems.append(Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels; flatten the structure"))
                     return
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -205,7 +199,9 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
         line, col = _mark(node.start_mark)
         if isinstance(node, yaml.ScalarNode) and not node.style:  # a plain value YAML reads as a date, '=' or '<<'
             read = {"timestamp": "a date", "value": "YAML's '=' value", "merge": "a merge key"}.get(node.tag.rsplit(":", 1)[-1], node.tag)
-            problems.append(Problem(name, line, col, f"'{node.value}' is read by YAML as {read}; put it in double quotes to keep it as text"))
+            problems.append(
+                Problem(name, line, col, f"'{node.value}' is read by YAML as {read}; put it in double quotes to keep it as text")
+            )
         else:
             problems.append(Problem(name, line, col, f"tag '{node.tag}' is not allowed; remove it, values are plain text"))
         return None
@@ -221,7 +217,9 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
                 first = result.key_marks[key]
                 problems.append(
                     Problem(
-                        name, kline, kcol,
+                        name,
+                        kline,
+                        kcol,
                         f"key '{key}' is given twice in this mapping (first at line {first[0]}); keep one",
                     )
                 )

@@ -137,10 +137,7 @@ class Lock:
         blocks = []
         for section in SECTIONS:
             entries: Mapping[str, Any] = getattr(self, section)
-            body = ",\n".join(
-                f"  {json.dumps(k)}: {json.dumps(entries[k].to_json(), sort_keys=True)}"
-                for k in sorted(entries)
-            )
+            body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(entries[k].to_json(), sort_keys=True)}" for k in sorted(entries))
             blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
         namespace = f' "namespace": {json.dumps(self.namespace)},\n' if self.namespace else ""
         return ("{\n" + f' "format": {FORMAT},\n' + namespace + ",\n".join(blocks) + "\n}\n").encode()
@@ -180,7 +177,16 @@ def read(out: Path) -> Lock | None:
     except OSError as exc:
         raise LockError([Problem(str(path), 0, 0, f"the lock cannot be read ({exc.strerror})")]) from None
     if len(raw) > MAX_BYTES:
-        raise LockError([Problem(str(path), 0, 0, f"the lock is over {MAX_BYTES >> 20} MiB, far larger than any lock cardgen writes; {FIX.format(path=path)}")])
+        raise LockError(
+            [
+                Problem(
+                    str(path),
+                    0,
+                    0,
+                    f"the lock is over {MAX_BYTES >> 20} MiB, far larger than any lock cardgen writes; {FIX.format(path=path)}",
+                )
+            ]
+        )
     return parse(raw, path)
 
 
@@ -197,15 +203,19 @@ def parse(raw: bytes, path: Path) -> Lock:
         raise LockError([Problem(str(path), line, 0, f"the lock is not UTF-8 text (byte {exc.start}); {fix}")]) from None
     conflicts = [n for n, line in enumerate(text.splitlines(), 1) if _CONFLICT.match(line)]
     if conflicts:
-        raise LockError([
-            Problem(
-                str(path), n, 1,
-                "an unresolved merge conflict; each entry is one line, so keep the lines of both sides "
-                "(and one of any key both sides changed), delete the markers, and build: ids both branches "
-                "allocated are given new ones",
-            )
-            for n in conflicts
-        ])
+        raise LockError(
+            [
+                Problem(
+                    str(path),
+                    n,
+                    1,
+                    "an unresolved merge conflict; each entry is one line, so keep the lines of both sides "
+                    "(and one of any key both sides changed), delete the markers, and build: ids both branches "
+                    "allocated are given new ones",
+                )
+                for n in conflicts
+            ]
+        )
     duplicates: list[tuple[str, int]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -219,8 +229,7 @@ def parse(raw: bytes, path: Path) -> Lock:
         raise LockError([Problem(str(path), exc.lineno, exc.colno, f"the lock is not valid JSON ({exc.msg}); {fix}")]) from None
     lines = _Lines(text)
     problems = [
-        Problem(str(path), lines.of(key), 0, f"the key {json.dumps(key)} appears {n} times; keep one of its lines")
-        for key, n in duplicates
+        Problem(str(path), lines.of(key), 0, f"the key {json.dumps(key)} appears {n} times; keep one of its lines") for key, n in duplicates
     ]
     checker = _Checker(path, lines, problems)
     lock = checker.lock(data)
@@ -361,11 +370,19 @@ class _Checker:
             return None
         note = self.note({k: entry[k] for k in ("id", "hash", "mod", "cards", "guid") if k in entry}, where, line)
         version = entry.get("version")
-        return None if note is None else Retired(
-            note.id, note.hash, note.mod, note.cards, note.guid,
-            deck=self.string(entry["deck"], f"{where}.deck", line),
-            retired=self.string(entry["retired"], f"{where}.retired", line, DATE),
-            version=None if version is None else self.number(version, f"{where}.version", line),
+        return (
+            None
+            if note is None
+            else Retired(
+                note.id,
+                note.hash,
+                note.mod,
+                note.cards,
+                note.guid,
+                deck=self.string(entry["deck"], f"{where}.deck", line),
+                retired=self.string(entry["retired"], f"{where}.retired", line, DATE),
+                version=None if version is None else self.number(version, f"{where}.version", line),
+            )
         )
 
     def note_type(self, entry: Any, where: str, line: int) -> NoteType | None:
@@ -398,12 +415,14 @@ class _Checker:
             at = f"{where}.changelog[{n}]"
             if self.fields(change, at, line, ("version", "date", "notes", "note_types")):
                 kinds = change["note_types"] if isinstance(change["note_types"], list) else [None]
-                made.append(Change(
-                    self.number(change["version"], f"{at}.version", line),
-                    self.string(change["date"], f"{at}.date", line, DATE),
-                    self.string(change["notes"], f"{at}.notes", line),
-                    tuple(self.string(k, f"{at}.note_types", line) for k in kinds),
-                ))
+                made.append(
+                    Change(
+                        self.number(change["version"], f"{at}.version", line),
+                        self.string(change["date"], f"{at}.date", line, DATE),
+                        self.string(change["notes"], f"{at}.notes", line),
+                        tuple(self.string(k, f"{at}.note_types", line) for k in kinds),
+                    )
+                )
         return DeckEntry(self.number(entry["version"], f"{where}.version", line, low=0), tuple(made))
 
 

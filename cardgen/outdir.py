@@ -20,7 +20,9 @@ from cardgen.records import Source
 def check_out(out: Path, source_path: Path) -> None:
     """Refuse an out directory where a build would overwrite the project's own files."""
     if out.is_symlink() and not out.exists():
-        raise OutputError(f"--out {out} is a symbolic link to {os.readlink(out)}, which does not exist; create that folder or point --out elsewhere")
+        raise OutputError(
+            f"--out {out} is a symbolic link to {os.readlink(out)}, which does not exist; create that folder or point --out elsewhere"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} is a file, not a folder; point --out at a folder for the decks")
     home = source_path.resolve().parent
@@ -44,7 +46,11 @@ def read_previous(out: Path, source: Source, lock: Lock) -> dict[str, bytes]:
 
 def stale(out: Path, files: dict[str, bytes], remove: Sequence[str] = ()) -> list[str]:
     """The files whose content differs from what the build would write, or that it removes."""
-    found = [f"{out / name}: its deck is no longer in the source and no note is left in it; a build removes it" for name in remove if (out / name).exists()]
+    found = [
+        f"{out / name}: its deck is no longer in the source and no note is left in it; a build removes it"
+        for name in remove
+        if (out / name).exists()
+    ]
     for name, data in files.items():
         path = out / name
         try:
@@ -98,15 +104,33 @@ def _namespace(source: Source, shipped: str | None) -> str:
     line, column = source.namespace_mark
     if shipped is not None:
         if declared is not None and declared != shipped:
-            raise SourceError([Problem(str(source.path), line, column, (
-                f"namespace is '{declared}', but the decks were shipped under '{shipped}'; a new namespace gives every note "
-                f"and note type a new identity, so learners would get duplicates and lose their reviews. Put back: namespace: {shipped}"
-            ))])
+            raise SourceError(
+                [
+                    Problem(
+                        str(source.path),
+                        line,
+                        column,
+                        (
+                            f"namespace is '{declared}', but the decks were shipped under '{shipped}'; a new namespace gives every note "
+                            f"and note type a new identity, so learners would get duplicates and lose their reviews. Put back: namespace: {shipped}"
+                        ),
+                    )
+                ]
+            )
         return shipped
     suggestion = f"{source.decks[0].id[:30].strip('.-')}-{secrets.token_hex(3)}"
     if declared is None:
-        raise SourceError([Problem(str(source.path), line, column, (
-            "a first build needs a namespace, this project's identity in learners' collections: two projects with the same "
-            f"one overwrite each other's notes and note types. Add a line, once, and never change it: namespace: {suggestion}"
-        ))])
+        raise SourceError(
+            [
+                Problem(
+                    str(source.path),
+                    line,
+                    column,
+                    (
+                        "a first build needs a namespace, this project's identity in learners' collections: two projects with the same "
+                        f"one overwrite each other's notes and note types. Add a line, once, and never change it: namespace: {suggestion}"
+                    ),
+                )
+            ]
+        )
     return declared

@@ -61,7 +61,11 @@ class OldNote:
 
 
 def model(
-    pattern: Pattern, version: int = 1, namespace: str = identity.LEGACY, read_aloud: str | None = None, css: str = CSS,
+    pattern: Pattern,
+    version: int = 1,
+    namespace: str = identity.LEGACY,
+    read_aloud: str | None = None,
+    css: str = CSS,
 ) -> genanki.Model:
     """The note type of a pattern, every field and card type with its fixed id.
 
@@ -125,8 +129,9 @@ def card_ords(n: genanki.Note) -> tuple[int, ...]:
     return tuple(card.ord for card in n.cards)
 
 
-def write(name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int],
-          notes: Iterable[NoteOut]) -> bytes:
+def write(
+    name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int], notes: Iterable[NoteOut]
+) -> bytes:
     """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day."""
     decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
     settled: dict[int, NoteOut] = {}
@@ -242,7 +247,10 @@ def contents(data: bytes) -> dict[str, Any]:
     decks = {int(k): v for k, v in json.loads(decks_json).items()}
     models = {
         int(k): {
-            "name": m["name"], "mod": m["mod"], "type": m["type"], "css": m["css"],
+            "name": m["name"],
+            "mod": m["mod"],
+            "type": m["type"],
+            "css": m["css"],
             "fields": [[f["name"], f.get("id")] for f in m["flds"]],
             "templates": [[t["name"], t.get("id"), t["qfmt"], t["afmt"]] for t in m["tmpls"]],
         }

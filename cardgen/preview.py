@@ -56,8 +56,7 @@ def render_cards(source_path: Path, patterns: Registry = PATTERNS) -> list[Previ
         from anki.collection import Collection, ImportAnkiPackageRequest
     except ImportError:
         raise EngineMissing(
-            "cardgen preview renders cards with the Anki engine, which is not installed; "
-            "install it with: pip install 'cardgen[preview]'"
+            "cardgen preview renders cards with the Anki engine, which is not installed; install it with: pip install 'cardgen[preview]'"
         ) from None
     source = read_source(source_path, patterns=patterns)
     namespace = source.namespace or identity.LEGACY

@@ -26,7 +26,10 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "unsafe-markup": ("error", "no script, style, iframe, on*= or javascript: in a field"),
     "source-only-difference": ("error", "organise by knowledge: fronts that differ only by the document they cite, with different answers"),
     "enumeration-blank": ("error", "sets: a blank among a shown unordered list of 6 or more members"),
-    "give-away": ("warning", "a card's answer stands on the front of another note's card in the same deck (not the deck's vocabulary: an answer shown by 3 or more other facts)"),
+    "give-away": (
+        "warning",
+        "a card's answer stands on the front of another note's card in the same deck (not the deck's vocabulary: an answer shown by 3 or more other facts)",
+    ),
     "front-length": ("warning", "phone first: a front over 160 characters (at most 5% of cards)"),
     "single-card-topic": ("warning", "no orphans: a topic needs two or more cards"),
     "template": ("error", "FrontSide and <hr id=answer>, both night-mode classes, no fixed px width, nothing remote"),

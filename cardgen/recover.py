@@ -82,7 +82,12 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
             if root in tag_list:
                 when = re.search(r"Retired on (\d{4}-\d{2}-\d{2})", flds)
                 retired[key] = Retired(
-                    note.id, note.hash, note.mod, note.cards, note.guid, deck=deck.id,
+                    note.id,
+                    note.hash,
+                    note.mod,
+                    note.cards,
+                    note.guid,
+                    deck=deck.id,
                     retired=when.group(1) if when else entry.changelog[-1].date if entry.changelog else "1970-01-01",
                     version=entry.version,
                 )
@@ -91,7 +96,11 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
     lock = Lock(namespace=namespace, note_types=types, notes=notes, retired=retired, decks=decks)
     said = (
         f"recovered {len(notes)} notes, {len(retired)} retired notes and {len(types)} note types from the packages in {out}/"
-        + (f", and each deck's versions from {upgrade.CHANGELOG_NAME}" if history else f" ({upgrade.CHANGELOG_NAME} missing: version history starts again)")
+        + (
+            f", and each deck's versions from {upgrade.CHANGELOG_NAME}"
+            if history
+            else f" ({upgrade.CHANGELOG_NAME} missing: version history starts again)"
+        )
         + ". Notes retired in earlier versions, and note types no package holds now, are in no package: a retired fact "
         "that comes back gets a new note, and a note type that comes back is checked for schema changes against its pattern only"
     )

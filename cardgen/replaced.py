@@ -17,10 +17,7 @@ from cardgen.package import OldNote
 from cardgen.records import Deck, Source
 from cardgen.upgrade import DeckDiff
 
-REMOVED = (
-    "This deck is no longer published: its facts were removed from its source or moved to another deck. "
-    "Nothing will update it again."
-)
+REMOVED = "This deck is no longer published: its facts were removed from its source or moved to another deck. Nothing will update it again."
 
 
 def removed_decks(source: Source, shipped: Sequence[str], old_notes: Mapping[str, tuple[str, OldNote]]) -> list[Deck]:

@@ -55,8 +55,13 @@ class Retiring:
 
 
 def retire(
-    source: Source, lock: Lock, live: set[str], previous: Previous, current: Mapping[int, package.Model],
-    today: str, leave_out: frozenset[str] = frozenset(),
+    source: Source,
+    lock: Lock,
+    live: set[str],
+    previous: Previous,
+    current: Mapping[int, package.Model],
+    today: str,
+    leave_out: frozenset[str] = frozenset(),
 ) -> Retiring:
     """Each note the lock has and the source does not, as the last build shipped it, tagged.
 

@@ -33,7 +33,10 @@ def table(cards: list[Card]) -> list[Row]:
         counts[key] += 1
         tags[key].update(card.tags)
         sources[key].update(c.document.key for c in card.fact.sources)
-    return [Row(deck, name, len(notes[(deck, name)]), counts[(deck, name)], len(tags[(deck, name)]), len(sources[(deck, name)])) for deck, name in sorted(notes)]
+    return [
+        Row(deck, name, len(notes[(deck, name)]), counts[(deck, name)], len(tags[(deck, name)]), len(sources[(deck, name)]))
+        for deck, name in sorted(notes)
+    ]
 
 
 def long_fronts(cards: Sequence[Card]) -> int:
@@ -53,7 +56,9 @@ def format_table(headers: list[str], rows: Sequence[Sequence[object]]) -> str:
     right = [all(r[i].isdigit() or not r[i] for r in cells[1:]) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("| " + " | ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |")
+        lines.append(
+            "| " + " | ".join(c.rjust(w) if right[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |"
+        )
         if n == 0:
             lines.append("|" + "|".join(("-" * (w + 1) + ":") if right[i] else ("-" * (w + 2)) for i, w in enumerate(widths)) + "|")
     return "\n".join(lines)

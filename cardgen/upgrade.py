@@ -78,10 +78,7 @@ class DeckDiff:
 
     @property
     def changed(self) -> bool:
-        return bool(
-            self.added or self.updated or self.retired or self.conflicting or self.types
-            or self.regrouped or self.moved_out
-        )
+        return bool(self.added or self.updated or self.retired or self.conflicting or self.types or self.regrouped or self.moved_out)
 
     def predicted(self) -> dict[str, int]:
         """The counts of Anki's import log, under the default import options."""
@@ -94,7 +91,10 @@ class DeckDiff:
 
 
 def schema_problems(
-    source: Source, locked_types: Mapping[str, NoteType], models: Mapping[str, Model], schemas: Mapping[str, Schema],
+    source: Source,
+    locked_types: Mapping[str, NoteType],
+    models: Mapping[str, Model],
+    schemas: Mapping[str, Schema],
     versions: Mapping[str, int],
 ) -> list[str]:
     """Every note type whose schema changed since the lock without a new declared version."""
@@ -222,7 +222,7 @@ def migration_help(old_name: str, new_name: str, migration: str) -> str:
     """What every learner with the old note type must do, in Anki's own words."""
     return (
         f"a new version of '{old_name}': {migration}. Your notes of '{old_name}' keep their reviews but no longer update. "
-        f"To move them: import this deck, then in Browse search note:\"{old_name}\", select all, "
+        f'To move them: import this deck, then in Browse search note:"{old_name}", select all, '
         f"Notes > Change Note Type > '{new_name}', and import the deck again with 'Update notes: Always'"
     )
 

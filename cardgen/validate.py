@@ -112,7 +112,9 @@ class _Builder:
             if not isinstance(key, str) or not self.resolve((*where, "document"), key, documents, "a document that does not exist:"):
                 return None
             doc = documents[key]
-            if isinstance(ref, str) and not self.resolve((*where, "ref"), ref, dict(doc.references), f"a ref that document '{key}' does not list:"):
+            if isinstance(ref, str) and not self.resolve(
+                (*where, "ref"), ref, dict(doc.references), f"a ref that document '{key}' does not list:"
+            ):
                 return None
             if not isinstance(quote, str) or not quote.strip():
                 return None
@@ -179,15 +181,21 @@ class _Builder:
         shown = shown or full
         parts = [part.strip() for part in full.split("::")]
         if not all(parts):
-            self.at(path, f"{self.places.name(path)} is '{shown}', with an empty part around '::' that Anki shows as "
-                    "a deck named 'blank'; write a name there or remove the '::'")
+            self.at(
+                path,
+                f"{self.places.name(path)} is '{shown}', with an empty part around '::' that Anki shows as "
+                "a deck named 'blank'; write a name there or remove the '::'",
+            )
             return
         key = "::".join(part.casefold() for part in parts)
         if key in names:
             where, other = names[key]
-            self.at(path, f"{self.places.name(path)} is '{shown}', the same deck to Anki as '{other}' at line "
-                    f"{self.places.mark(where)[0]} (Anki matches deck names ignoring case and the spaces around '::'), "
-                    "so their cards would land in one deck; rename one")
+            self.at(
+                path,
+                f"{self.places.name(path)} is '{shown}', the same deck to Anki as '{other}' at line "
+                f"{self.places.mark(where)[0]} (Anki matches deck names ignoring case and the spaces around '::'), "
+                "so their cards would land in one deck; rename one",
+            )
             return
         names[key] = (path, shown)
 
@@ -206,7 +214,10 @@ class _Builder:
             else:
                 item = Item(slug(value), value.strip(), values.item_marks[index])
             if item.id in first:
-                self.at((*path, index), f"'{item.text}' is listed twice in {self.places.name(path)} (first at line {first[item.id]}); remove one, or give each an id")
+                self.at(
+                    (*path, index),
+                    f"'{item.text}' is listed twice in {self.places.name(path)} (first at line {first[item.id]}); remove one, or give each an id",
+                )
                 continue
             first[item.id] = item.mark[0]
             result.append(item)
@@ -239,14 +250,12 @@ class _Builder:
             for key in pattern.keys:
                 if key.name in node:
                     value = node[key.name]
-                    data[key.name] = self.items((*path, key.name), value) if key.kind == "list" else (
-                        value.strip() if isinstance(value, str) else value
+                    data[key.name] = (
+                        self.items((*path, key.name), value) if key.kind == "list" else (value.strip() if isinstance(value, str) else value)
                     )
             extra = node["extra"].strip() if "extra" in node else None
             accept = {check: reason.strip() for check, reason in node.get("accept", {}).items()}
-            facts.append(
-                Fact(node["id"], pattern.key, topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept)
-            )
+            facts.append(Fact(node["id"], pattern.key, topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept))
         return facts, where
 
 
@@ -271,7 +280,9 @@ def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
         bad = CONTROL_CHARS.search(value)
         line, col = places.mark(value_path)
         if bad:
-            problems.append(Problem(file, line, col, f"{places.name(value_path)} holds control character U+{ord(bad.group()):04X}; delete it"))
+            problems.append(
+                Problem(file, line, col, f"{places.name(value_path)} holds control character U+{ord(bad.group()):04X}; delete it")
+            )
             broken.add(value_path[:2])
         elif value.strip() and not INVISIBLE.sub("", value).strip():
             problems.append(Problem(file, line, col, f"{places.name(value_path)} holds only invisible characters; write the text"))
@@ -301,7 +312,9 @@ def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
     namespace = root.get("namespace")
     mark = places.mark(("namespace",)) if namespace is not None else (1, 1)
     inputs = {text.path: text.digest for text in builder.texts.values() if text is not None}
-    return Source(path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs, root.get("read_aloud"), patterns)
+    return Source(
+        path, documents, tuple(decks), tuple(facts), note_types, tuple(skips), namespace, mark, inputs, root.get("read_aloud"), patterns
+    )
 
 
 def read_source(path: Path, data: bytes | None = None, patterns: Registry = PATTERNS) -> Source:

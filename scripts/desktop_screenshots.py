@@ -111,11 +111,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--package", type=Path, default=ROOT / "decks" / "bone-health-ms.apkg", help="the .apkg to import")
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNGs (created)")
-    parser.add_argument("--work", type=Path, default=ROOT / ".desktop-work",
-                        help="throwaway folder for Anki's base, HOME and TMPDIR, emptied first (default: .desktop-work)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / ".desktop-work",
+        help="throwaway folder for Anki's base, HOME and TMPDIR, emptied first (default: .desktop-work)",
+    )
     parser.add_argument("--search", default=SEARCH, help="an Anki search that finds the one card to show")
-    parser.add_argument("--card-css", default="", metavar="CSS",
-                        help="CSS appended to the card's note type in the throwaway collection, to see the checks fail")
+    parser.add_argument(
+        "--card-css",
+        default="",
+        metavar="CSS",
+        help="CSS appended to the card's note type in the throwaway collection, to see the checks fail",
+    )
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds before Anki is killed (exit 3; default 240)")
     return parser.parse_args(argv)
 
@@ -148,8 +156,14 @@ def seed_base(base: Path) -> None:
 
     pm = ProfileManager(ProfileManager.get_created_base_folder(str(base)))
     pm.setupMeta()
-    pm.meta.update(firstRun=False, defaultLang="en_US", suppressUpdate=True, check_for_updates=False,
-                   check_for_addon_updates=False, last_addon_update_check=int(time.time()))
+    pm.meta.update(
+        firstRun=False,
+        defaultLang="en_US",
+        suppressUpdate=True,
+        check_for_updates=False,
+        check_for_addon_updates=False,
+        last_addon_update_check=int(time.time()),
+    )
     pm.create(PROFILE)
     pm.load(PROFILE)
     assert pm.profile is not None and pm.db is not None
@@ -200,8 +214,11 @@ class Session:
 
     def settle(self, what: str) -> None:
         """Wait until the page has painted twice since the card went in, and the frame reached the window."""
-        self.js("window.__cardgenPainted = false; requestAnimationFrame(() => requestAnimationFrame(() => "
-                "{ window.__cardgenPainted = true; }));", what)
+        self.js(
+            "window.__cardgenPainted = false; requestAnimationFrame(() => requestAnimationFrame(() => "
+            "{ window.__cardgenPainted = true; }));",
+            what,
+        )
         self.wait(lambda: self.js("window.__cardgenPainted === true", what) is True, what)
         end = time.monotonic() + 0.3
         self.wait(lambda: time.monotonic() > end, what)
@@ -268,8 +285,10 @@ class Session:
             page = self.mw.web.page().backgroundColor()
             m["background"] = f"rgb({page.red()}, {page.green()}, {page.blue()})"
         sizes = {s["el"]: s["px"] for s in m["sizes"]}
-        print(f"{view.name}: webview {m['innerWidth']} px wide, content {m['scrollWidth']} px; "
-              f"text {', '.join(f'{el} {px:g}' for el, px in sizes.items())} px; text {m['color']} on {m['background']}")
+        print(
+            f"{view.name}: webview {m['innerWidth']} px wide, content {m['scrollWidth']} px; "
+            f"text {', '.join(f'{el} {px:g}' for el, px in sizes.items())} px; text {m['color']} on {m['background']}"
+        )
         if view.width_name == "narrow" and m["innerWidth"] > NARROW[0]:
             fail(f"the reviewer is {m['innerWidth']} px wide, not {NARROW[0]}: the window did not narrow")
         if m["scrollWidth"] > m["clientWidth"]:
@@ -348,8 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work.resolve()
     if work.exists() and any(work.iterdir()):
         if not (work / MARKER).exists():
-            print(f"desktop_screenshots: {work} is not empty and not a folder this script made; name another --work",
-                  file=sys.stderr)
+            print(f"desktop_screenshots: {work} is not empty and not a folder this script made; name another --work", file=sys.stderr)
             return 2
         shutil.rmtree(work)
     confine(work)
@@ -361,8 +379,11 @@ def main(argv: list[str] | None = None) -> int:
         from aqt import gui_hooks
         from aqt.qt import QTimer
     except ImportError as error:
-        print(f"desktop_screenshots: cannot load Anki desktop with {sys.executable} ({error}): it needs "
-              "pip install 'aqt[qt]' and the Debian libraries that .ci/run installs", file=sys.stderr)
+        print(
+            f"desktop_screenshots: cannot load Anki desktop with {sys.executable} ({error}): it needs "
+            "pip install 'aqt[qt]' and the Debian libraries that .ci/run installs",
+            file=sys.stderr,
+        )
         return 3
 
     seed_base(work / "anki")

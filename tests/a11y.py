@@ -147,7 +147,8 @@ def check(page: Page, batch: list[Side], mode: str, width: str) -> list[Checked]
             side,
             mode,
             width,
-            {v["rule"]: v["nodes"] for v in r["violations"]} | {k: v for k, v in ((SMALL, r["small"]), (MOVING, r["moving"]), (UNMARKED, r["unmarked"])) if v},
+            {v["rule"]: v["nodes"] for v in r["violations"]}
+            | {k: v for k, v in ((SMALL, r["small"]), (MOVING, r["moving"]), (UNMARKED, r["unmarked"])) if v},
             r["marks"],
         )
         for side, r in zip(batch, results, strict=True)

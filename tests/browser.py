@@ -12,8 +12,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 # Chromium's own background traffic would hit the closed network; none of it is ours.
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 430, "height": 900}
 DESKTOP = {"width": 1280, "height": 900}
@@ -68,7 +74,9 @@ def open_gallery(b: Browser, gallery: Path, viewport: dict[str, int], outside: l
     page.route("**/*", route)
     page.goto(gallery.resolve().as_uri())
     page.wait_for_load_state("load")
-    page.wait_for_function("[...document.querySelectorAll('iframe')].every(f => f.contentDocument && f.contentDocument.readyState === 'complete')")
+    page.wait_for_function(
+        "[...document.querySelectorAll('iframe')].every(f => f.contentDocument && f.contentDocument.readyState === 'complete')"
+    )
     return page
 
 

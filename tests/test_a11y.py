@@ -132,9 +132,19 @@ BROKEN = [
     pytest.param("night", ".night_mode .answer { color: #3d7fc4 }", {AAA_CONTRAST}, id="night-answer-passes-aa-not-aaa"),
     pytest.param("light", ".source { font-size: 12px }", {SMALL}, id="tiny-source-line"),
     pytest.param("night", ".cue { font-size: 0.7em }", {SMALL}, id="small-cue"),
-    pytest.param("light", "@keyframes pulse { to { opacity: 0.2 } } .card .answer { animation: pulse 1s infinite !important }", {MOVING}, id="pulsing-answer"),
+    pytest.param(
+        "light",
+        "@keyframes pulse { to { opacity: 0.2 } } .card .answer { animation: pulse 1s infinite !important }",
+        {MOVING},
+        id="pulsing-answer",
+    ),
     pytest.param("light", ".card .prompt { transition: color 2s !important }", {MOVING}, id="fading-prompt"),
-    pytest.param("light", ".answer, .cloze, .blank { border: 0 !important; text-decoration: none !important }", {UNMARKED}, id="answer-by-colour-only"),
+    pytest.param(
+        "light",
+        ".answer, .cloze, .blank { border: 0 !important; text-decoration: none !important }",
+        {UNMARKED},
+        id="answer-by-colour-only",
+    ),
 ]
 
 

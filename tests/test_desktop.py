@@ -27,7 +27,9 @@ if not AQT_PYTHON.exists() and not os.environ.get("CI"):
 def reviewer(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(AQT_PYTHON), str(SCRIPT), "--out", str(tmp_path / "shots"), "--work", str(tmp_path / "work"), "--timeout", "150", *args],
-        capture_output=True, text=True, timeout=200,
+        capture_output=True,
+        text=True,
+        timeout=200,
     )
 
 

@@ -89,7 +89,9 @@ def _build_in_subprocess(source: Path, out: Path, **env: str) -> None:
     environment.update(env)
     subprocess.run(
         [sys.executable, "-m", "cardgen", "build", "--source", str(source), "--out", str(out)],
-        env=environment, check=True, capture_output=True,
+        env=environment,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -123,8 +125,7 @@ def test_css_template_and_field_renames_reach_a_collection_in_place(small: Path,
         concept,
         fields=(dataclasses.replace(concept.fields[0], name="Question"), *concept.fields[1:]),
         templates=tuple(
-            dataclasses.replace(t, name="Recall", front=t.front.replace("{{Prompt}}", "{{Question}}"))
-            for t in concept.templates
+            dataclasses.replace(t, name="Recall", front=t.front.replace("{{Prompt}}", "{{Question}}")) for t in concept.templates
         ),
     )
     said = build_with(small, out, registry(renamed, css=PATTERNS.css + "\n.prompt { color: #123456; }\n"))

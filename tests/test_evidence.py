@@ -81,8 +81,10 @@ def tiny(tmp_path: Path, skips: str) -> Path:
     (tmp_path / "doc.txt").write_text(DOC)
     text = (FIXTURES / "small.yaml").read_text().split("facts:\n")[0]
     text = text.replace('file: "sources/ms-bone.txt"', 'file: "doc.txt"').replace('file: "sources/b12.txt"', 'file: "doc.txt"')
-    text = text.replace("      - id: foods\n        name: \"Foods\"\n", "")
-    text += skips + """facts:
+    text = text.replace('      - id: foods\n        name: "Foods"\n', "")
+    text += (
+        skips
+        + """facts:
   - id: calcium-builds
     pattern: concept
     topic: basics
@@ -100,6 +102,7 @@ def tiny(tmp_path: Path, skips: str) -> Path:
     prompt: "What does vitamin D help absorb?"
     answer: "Calcium"
 """
+    )
     path = tmp_path / "source.yaml"
     path.write_text(text)
     return path
@@ -134,10 +137,16 @@ def test_skips_account_for_sentences_and_a_skip_of_a_quoted_sentence_is_reported
     assert result.exit_code == 0, result.output
     assert "| ms-bone  |         5 |      1 |       4 |           0 |" in result.output
     assert "skipped in ms-bone: a test 1, carded from the other document 1, heading 1, page residue 1" in result.output
-    source.write_text(source.read_text().replace('quote: "Kale is rich in calcium", reason: "a test"}\n  - {document: b12', 'quote: "calcium builds", reason: "stale"}\n  - {document: b12', 1))
+    source.write_text(
+        source.read_text().replace(
+            'quote: "Kale is rich in calcium", reason: "a test"}\n  - {document: b12',
+            'quote: "calcium builds", reason: "stale"}\n  - {document: b12',
+            1,
+        )
+    )
     result = run("sources", "--source", source, "--summary")
     assert result.exit_code == 1
-    assert 'skip of "calcium builds" in \'ms-bone\' covers only sentences that facts quote; remove it' in result.output
+    assert "skip of \"calcium builds\" in 'ms-bone' covers only sentences that facts quote; remove it" in result.output
     assert "1 sentence neither quoted nor skipped" in result.output
 
 

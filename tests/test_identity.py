@@ -76,9 +76,7 @@ def test_mods_move_only_with_content_strictly_forward_and_never_to_the_future(sm
     key = "concept:bones-protect"
     assert second["notes"][key]["mod"] == T0 + 200
     assert second["notes"][key]["id"] == first["notes"][key]["id"]
-    assert {k: v for k, v in second["notes"].items() if k != key} == {
-        k: v for k, v in first["notes"].items() if k != key
-    }
+    assert {k: v for k, v in second["notes"].items() if k != key} == {k: v for k, v in first["notes"].items() if k != key}
 
     # Changed again within the same second: strictly past the last mod, one second ahead at
     # most, and nothing waits for the clock.
@@ -118,7 +116,9 @@ def test_two_projects_sharing_fact_ids_and_patterns_never_touch_each_others_note
         (tmp_path / name).mkdir()
         source = copy_source(FIXTURES / "small.yaml", tmp_path / name)
         text = source.read_text().replace("namespace: test-small", f"namespace: {namespace}")
-        source.write_text(text.replace('name: "Test Bones"', f'name: "Test Bones {name}"').replace("Our vital organs", f"Our vital organs ({name})"))
+        source.write_text(
+            text.replace('name: "Test Bones"', f'name: "Test Bones {name}"').replace("Our vital organs", f"Our vital organs ({name})")
+        )
         build_at(source, tmp_path / name / "decks", T0)
         sources[name] = source
     first = import_package(col, tmp_path / "one" / "decks" / "bones.apkg")
@@ -176,5 +176,9 @@ def test_a_first_build_asks_for_a_namespace_and_a_shipped_one_never_changes(smal
 def test_a_decks_id_is_the_one_every_shipped_package_has() -> None:
     """Anki matches decks by name, but the id is in every package's bytes: a new one would
     make `build --check` call every committed deck stale after a cardgen upgrade."""
-    assert [identity.deck_id(n) for n in ("Test Bones", "Test B12", "a")] == [4_978_525_258_207_405, 8_645_775_081_861_100, 3_634_579_339_605_545]
+    assert [identity.deck_id(n) for n in ("Test Bones", "Test B12", "a")] == [
+        4_978_525_258_207_405,
+        8_645_775_081_861_100,
+        3_634_579_339_605_545,
+    ]
     assert all(identity.deck_id(n) >> 40 for n in ("a", "b", "c"))  # never Anki's Default deck (1)

@@ -25,9 +25,18 @@ B12_ARTICLE = ROOT / "sources" / "b12.txt"
 DECK = "Bone Health and MS"
 # The MS article's names for its nutrients -> the deck's.
 NUTRIENTS = {
-    "calcium": "Calcium", "vitamin d": "Vitamin D", "protein": "Protein", "zinc": "Zinc", "copper": "Copper",
-    "manganese": "Manganese", "iron": "Iron", "vitamin k": "Vitamin K", "vitamin c": "Vitamin C",
-    "vitamin a": "Vitamin A", "vitamin b6": "Vitamin B6 (pyridoxine)", "folic acid": "Vitamin B9 (folic acid)",
+    "calcium": "Calcium",
+    "vitamin d": "Vitamin D",
+    "protein": "Protein",
+    "zinc": "Zinc",
+    "copper": "Copper",
+    "manganese": "Manganese",
+    "iron": "Iron",
+    "vitamin k": "Vitamin K",
+    "vitamin c": "Vitamin C",
+    "vitamin a": "Vitamin A",
+    "vitamin b6": "Vitamin B6 (pyridoxine)",
+    "folic acid": "Vitamin B9 (folic acid)",
     "vitamin b12": "Vitamin B12",
 }
 
@@ -105,7 +114,11 @@ def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None
     documents state is one note citing both."""
     roles = Counter(visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role"))
     assert set(roles.values()) == {1}  # one note per nutrient's role, whatever the documents that state it
-    both = {visible_text(n["Nutrient"]) for n in notes(col, "cardgen: nutrient role") if "Bone Health With MS" in n["Source"] and "Understanding the Link" in n["Source"]}
+    both = {
+        visible_text(n["Nutrient"])
+        for n in notes(col, "cardgen: nutrient role")
+        if "Bone Health With MS" in n["Source"] and "Understanding the Link" in n["Source"]
+    }
     # The three roles both documents state. Vitamin B12's roles differ by document (MS article: bone
     # building proteins, iron metabolism; B12 article: homocysteine, osteoblasts): each is asked on
     # its own card, and the statements below check that both documents' words stand on a card.
@@ -128,13 +141,51 @@ def test_every_nutrient_has_its_role_from_each_document(col: Collection) -> None
     ("category", "phrases"),
     [
         ("what bones do", ["protect our vital organs", "anchor our muscles", "Normal heart rhythm, muscle contraction, nerve function"]),
-        ("risk factors", ["age", "gender", "family history", "Kick the smoking habit", "Don't consume alcohol in excess",
-                          "being underweight raises the risk of what? Bone loss", "have a higher risk of what accident? Falling", "certain medications", "underlying medical conditions"]),
-        ("MS and bone", ["pro-inflammatory cytokines", "greater than 3-4 months", "anti-depressants",
-                         "not as low as osteoporosis", "more progressive the disease", "prevention is more effective"]),
-        ("exercise", ["mechanical stress", "climbing stairs", "using an elliptical trainer", "elastic exercise bands", "tai chi", "Consult your MD"]),
-        ("vitamin B12", ["hyperhomocysteinemia", "cross-linking of collagen", "osteoblasts", "2005 USDA study", "mixed results",
-                         "Crohn's", "pernicious anemia", "tingling in the hands and feet", "B6", "remodeling", "Calcium and vitamin D"]),
+        (
+            "risk factors",
+            [
+                "age",
+                "gender",
+                "family history",
+                "Kick the smoking habit",
+                "Don't consume alcohol in excess",
+                "being underweight raises the risk of what? Bone loss",
+                "have a higher risk of what accident? Falling",
+                "certain medications",
+                "underlying medical conditions",
+            ],
+        ),
+        (
+            "MS and bone",
+            [
+                "pro-inflammatory cytokines",
+                "greater than 3-4 months",
+                "anti-depressants",
+                "not as low as osteoporosis",
+                "more progressive the disease",
+                "prevention is more effective",
+            ],
+        ),
+        (
+            "exercise",
+            ["mechanical stress", "climbing stairs", "using an elliptical trainer", "elastic exercise bands", "tai chi", "Consult your MD"],
+        ),
+        (
+            "vitamin B12",
+            [
+                "hyperhomocysteinemia",
+                "cross-linking of collagen",
+                "osteoblasts",
+                "2005 USDA study",
+                "mixed results",
+                "Crohn's",
+                "pernicious anemia",
+                "tingling in the hands and feet",
+                "B6",
+                "remodeling",
+                "Calcium and vitamin D",
+            ],
+        ),
     ],
 )
 def test_each_category_of_the_documents_is_taught(col: Collection, category: str, phrases: list[str]) -> None:

@@ -36,30 +36,86 @@ BREAKS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "items-per-card": ("error", [(ANSWER, '    answer: "Organs, muscles, minerals and nerves"')]),
     "answer-length": ("error", [(ANSWER, '    answer: "' + " ".join(["organs"] * 21) + '"')]),
     "prompt-length": ("warning", [(PROMPT, '    prompt: "Bone health: ' + " ".join(["what"] * 28) + '?"')]),
-    "identical-fronts": ("error", [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="twin", topic="basics", prompt="Bone health: what do bones protect?", answer="Our brain"))]),
-    "near-identical-fronts": ("warning", [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="twin", topic="basics", prompt="Bone health: what do bones protect, then?", answer="Our brain"))]),
-    "reverse-not-unique": ("error", [
-        ('    role: "is involved in enzyme reactions and collagen synthesis"\n',
-         '    role: "is involved in enzyme reactions and collagen synthesis"\n'
-         '  - id: copper-role\n    pattern: nutrient_role\n    topic: basics\n    sources:\n      - document: ms-bone\n        quote: "Copper is involved in enzyme reactions"\n'
-         '    nutrient: "Copper"\n    role: "is involved in enzyme reactions and in collagen synthesis"\n'),
-    ]),
+    "identical-fronts": (
+        "error",
+        [
+            (
+                "facts:\n",
+                "facts:\n" + EXTRA_FACT.format(id="twin", topic="basics", prompt="Bone health: what do bones protect?", answer="Our brain"),
+            )
+        ],
+    ),
+    "near-identical-fronts": (
+        "warning",
+        [
+            (
+                "facts:\n",
+                "facts:\n"
+                + EXTRA_FACT.format(id="twin", topic="basics", prompt="Bone health: what do bones protect, then?", answer="Our brain"),
+            )
+        ],
+    ),
+    "reverse-not-unique": (
+        "error",
+        [
+            (
+                '    role: "is involved in enzyme reactions and collagen synthesis"\n',
+                '    role: "is involved in enzyme reactions and collagen synthesis"\n'
+                '  - id: copper-role\n    pattern: nutrient_role\n    topic: basics\n    sources:\n      - document: ms-bone\n        quote: "Copper is involved in enzyme reactions"\n'
+                '    nutrient: "Copper"\n    role: "is involved in enzyme reactions and in collagen synthesis"\n',
+            ),
+        ],
+    ),
     "answer-in-prompt": ("error", [(PROMPT, '    prompt: "Bone health: what do bones protect, our vital organs?"')]),
     "yes-no": ("error", [(ANSWER, '    answer: "Yes, our vital organs"')]),
     "enumeration-blank": ("error", [("[Milk, Yogurt, Cheese, Kale", "[Milk, Yogurt, Cheese, Sardines, Kale")]),
-    "source-only-difference": ("error", [
-        ('    role: "is an enzyme reaction cofactor"\n  - id: vitamin-c-role',
-         '    role: "is an enzyme reaction cofactor"\n  - id: vitamin-k-role-b12\n    pattern: nutrient_role\n    topic: basics\n'
-         '    sources:\n      - document: b12\n        quote: "Vitamin K Activates proteins involved in bone formation"\n'
-         '    nutrient: "Vitamin K"\n    role: "Activates proteins involved in bone formation"\n'
-         '    cue: "B12 article\'s comparison table"\n  - id: vitamin-c-role'),
-    ]),
-    "give-away": ("warning", [("facts:\n", "facts:\n" + EXTRA_FACT.format(id="shield", topic="basics", prompt="Bone health: besides our vital organs, what do bones anchor?", answer="Our muscles"))]),
-    "front-length": ("warning", [(PROMPT, '    prompt: "Bone health, as the dietitian\'s article on multiple sclerosis explains in the opening paragraphs of its section on the skeleton\'s many functions: what do bones protect?"')]),
-    "single-card-topic": ("warning", [
-        ('      - id: foods\n        name: "Foods"\n', '      - id: foods\n        name: "Foods"\n      - id: lonely\n        name: "Lonely"\n'),
-        ("facts:\n", "facts:\n" + EXTRA_FACT.format(id="alone", topic="lonely", prompt="Bone health: what does the skeleton store?", answer="Calcium")),
-    ]),
+    "source-only-difference": (
+        "error",
+        [
+            (
+                '    role: "is an enzyme reaction cofactor"\n  - id: vitamin-c-role',
+                '    role: "is an enzyme reaction cofactor"\n  - id: vitamin-k-role-b12\n    pattern: nutrient_role\n    topic: basics\n'
+                '    sources:\n      - document: b12\n        quote: "Vitamin K Activates proteins involved in bone formation"\n'
+                '    nutrient: "Vitamin K"\n    role: "Activates proteins involved in bone formation"\n'
+                '    cue: "B12 article\'s comparison table"\n  - id: vitamin-c-role',
+            ),
+        ],
+    ),
+    "give-away": (
+        "warning",
+        [
+            (
+                "facts:\n",
+                "facts:\n"
+                + EXTRA_FACT.format(
+                    id="shield", topic="basics", prompt="Bone health: besides our vital organs, what do bones anchor?", answer="Our muscles"
+                ),
+            )
+        ],
+    ),
+    "front-length": (
+        "warning",
+        [
+            (
+                PROMPT,
+                "    prompt: \"Bone health, as the dietitian's article on multiple sclerosis explains in the opening paragraphs of its section on the skeleton's many functions: what do bones protect?\"",
+            )
+        ],
+    ),
+    "single-card-topic": (
+        "warning",
+        [
+            (
+                '      - id: foods\n        name: "Foods"\n',
+                '      - id: foods\n        name: "Foods"\n      - id: lonely\n        name: "Lonely"\n',
+            ),
+            (
+                "facts:\n",
+                "facts:\n"
+                + EXTRA_FACT.format(id="alone", topic="lonely", prompt="Bone health: what does the skeleton store?", answer="Calcium"),
+            ),
+        ],
+    ),
 }
 
 
@@ -177,7 +233,15 @@ def test_the_list_is_counted_around_the_blank(front: str, fires: bool) -> None:
 
 def test_source_only_difference_needs_different_answers_and_knows_the_cues(tmp_path: Path) -> None:
     same_answer = BREAKS["source-only-difference"][1][0]
-    path = broken(tmp_path, [(same_answer[0], same_answer[1].replace('role: "Activates proteins involved in bone formation"', 'role: "is an enzyme reaction cofactor"'))])
+    path = broken(
+        tmp_path,
+        [
+            (
+                same_answer[0],
+                same_answer[1].replace('role: "Activates proteins involved in bone formation"', 'role: "is an enzyme reaction cofactor"'),
+            )
+        ],
+    )
     _, report = lint_json(path)
     assert facts_found(report, "source-only-difference") == []
     citations = citation_pattern(["MS bone-health article", "B12 article", "B12 article's comparison table"])
@@ -218,7 +282,9 @@ def test_two_deletions_of_one_cloze_give_each_other_away(showing: int, tmp_path:
 @pytest.mark.parametrize(("showing", "found"), [(2, ["bones-protect"]), (3, [])], ids=["two-facts", "vocabulary"])
 def test_an_answer_many_facts_show_is_vocabulary_not_a_give_away(showing: int, found: list[str], tmp_path: Path) -> None:
     extra = "".join(
-        EXTRA_FACT.format(id=f"shows-{n}", topic="basics", prompt=f"Bone health, case {n}: what shields our vital organs?", answer=f"Bones {n}")
+        EXTRA_FACT.format(
+            id=f"shows-{n}", topic="basics", prompt=f"Bone health, case {n}: what shields our vital organs?", answer=f"Bones {n}"
+        )
         for n in range(showing)
     )
     path = broken(tmp_path, [("facts:\n", "facts:\n" + extra)])
@@ -242,7 +308,9 @@ def test_template_check_fires_on_a_bad_note_type() -> None:
     bad_back = dataclasses.replace(concept, templates=(dataclasses.replace(concept.templates[0], back="{{Answer}}"),))
     problems = list(template_problems(bad_back))
     assert any("<hr id=answer>" in p for p in problems) and any("FrontSide" in p for p in problems)
-    remote = dataclasses.replace(concept, templates=(dataclasses.replace(concept.templates[0], front='<img src="https://x.org/a.png">{{Prompt}}'),))
+    remote = dataclasses.replace(
+        concept, templates=(dataclasses.replace(concept.templates[0], front='<img src="https://x.org/a.png">{{Prompt}}'),)
+    )
     assert any("network" in p for p in template_problems(remote))
     assert any("night" in p for p in template_problems(concept, CSS.replace(".night_mode", ".other")))
     assert any("px" in p for p in template_problems(concept, CSS + "\n.card { width: 600px; }"))
@@ -256,11 +324,16 @@ def test_every_check_is_tested() -> None:
 
 def test_an_accepted_finding_passes_strict_and_a_stale_acceptance_warns(tmp_path: Path) -> None:
     reason = "the pair is what the article names"
-    path = broken(tmp_path, [
-        (ANSWER, '    answer: "Organs and muscles"'),
-        ("  - id: bones-protect\n    pattern: concept\n    topic: basics\n",
-         f'  - id: bones-protect\n    pattern: concept\n    topic: basics\n    accept:\n      items-per-card: "{reason}"\n'),
-    ])
+    path = broken(
+        tmp_path,
+        [
+            (ANSWER, '    answer: "Organs and muscles"'),
+            (
+                "  - id: bones-protect\n    pattern: concept\n    topic: basics\n",
+                f'  - id: bones-protect\n    pattern: concept\n    topic: basics\n    accept:\n      items-per-card: "{reason}"\n',
+            ),
+        ],
+    )
     code, report = lint_json(path, "--strict")
     assert code == 0, report
     assert [f["fact"] for f in report["accepted"] if f["check"] == "items-per-card"] == ["bones-protect"]
@@ -289,7 +362,10 @@ def test_stats_table_counts_notes_cards_and_facts_per_document(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     row = next(line for line in lines if "cardgen: food source" in line)
-    assert [c.strip() for c in row.strip("|").split("|")][2:4] == ["8", "14"]  # 5 + 3 foods, and a reverse card for all but Kale (in both lists)
+    assert [c.strip() for c in row.strip("|").split("|")][2:4] == [
+        "8",
+        "14",
+    ]  # 5 + 3 foods, and a reverse card for all but Kale (in both lists)
     total = next(line for line in lines if line.startswith("| total"))
     assert [c.strip() for c in total.strip("|").split("|")][2:4] == ["24", "38"]
     assert any(line.startswith("| ms-bone") and line.rstrip(" |").endswith(" 11") for line in lines)

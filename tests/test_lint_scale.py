@@ -37,6 +37,7 @@ Raw = Iterator[tuple[Card, str, Severity, str]]
 
 # --- the reference: lint.py's checks between cards before they were made near-linear ---------
 
+
 def old_near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, str]]:
     """Interference: identical or near-identical fronts with different answers."""
     by_front: dict[str, list[Card]] = defaultdict(list)
@@ -75,8 +76,11 @@ def old_near_pairs(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity,
                 similarity = _similar(_tokens(first.front), _tokens(second.front))
             if similarity >= NEAR_IDENTICAL:
                 for card, other in ((first, second), (second, first)):
-                    yield card, "near-identical-fronts", "warning", (
-                        f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"
+                    yield (
+                        card,
+                        "near-identical-fronts",
+                        "warning",
+                        (f"front {similarity:.0%} like that of fact '{other.fact.id}', which answers '{other.answer}'"),
                     )
 
 
@@ -90,15 +94,18 @@ def old_source_only(cards: Sequence[Card], citations: re.Pattern[str]) -> Iterat
         if len({norm(c.front) for c in same}) < 2:
             continue
         for card in same:
-            others = sorted({
-                f"'{c.fact.id}' ({c.answer})"
-                for c in same
-                if norm(c.front) != norm(card.front) and norm(c.answer) != norm(card.answer)
-            })
+            others = sorted(
+                {f"'{c.fact.id}' ({c.answer})" for c in same if norm(c.front) != norm(card.front) and norm(c.answer) != norm(card.answer)}
+            )
             if others:
-                yield card, "source-only-difference", "error", (
-                    f"the front differs only by the document it cites from that of {', '.join(others)}; "
-                    "make one card about the knowledge, each document's words on the back"
+                yield (
+                    card,
+                    "source-only-difference",
+                    "error",
+                    (
+                        f"the front differs only by the document it cites from that of {', '.join(others)}; "
+                        "make one card about the knowledge, each document's words on the back"
+                    ),
                 )
 
 
@@ -117,7 +124,9 @@ def _asked_from(card: Card) -> list[str]:
         value
         for field, html in zip(fields, card.fields_html, strict=True)
         if field.key not in _CONTEXT_FIELDS
-        and (value := visible(html)) and norm(value) != norm(card.answer) and _contains(card.front, value)
+        and (value := visible(html))
+        and norm(value) != norm(card.answer)
+        and _contains(card.front, value)
     ]
 
 
@@ -158,7 +167,9 @@ def old_give_aways(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity,
         owner = cards[n]
         if SIBLING not in facts and len(facts - {owner.fact.id}) >= VOCABULARY:
             continue  # vocabulary; a sibling deletion shows this very card's answer, however common
-        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in sorted(facts)[:3]) + (f" and {len(facts) - 3} more" if len(facts) > 3 else "")
+        named = ", ".join(f if f == SIBLING else f"'{f}'" for f in sorted(facts)[:3]) + (
+            f" and {len(facts) - 3} more" if len(facts) > 3 else ""
+        )
         yield owner, "give-away", "warning", f"the answer '{owner.answer}' stands on the front of a card of {named}"
 
 
@@ -185,8 +196,11 @@ def old_reverses(cards: Sequence[Card]) -> Iterator[tuple[Card, str, Severity, s
             and _similar(attribute, _tokens(other.answer)) >= NEAR_IDENTICAL
         }
         if rivals:
-            yield card, "reverse-not-unique", "error", (
-                f"asks which answer goes with '{own.answer}', but {', '.join(sorted(rivals))} has it too"
+            yield (
+                card,
+                "reverse-not-unique",
+                "error",
+                (f"asks which answer goes with '{own.answer}', but {', '.join(sorted(rivals))} has it too"),
             )
 
 
@@ -233,8 +247,13 @@ def _near_duplicates(seed: int, facts: int, vocabulary: int) -> str:
     answers: list[str] = []
     for i in range(facts):
         topic = ["one-0", "one-1", "two-0", "two-1"][i] if i < 4 else f"{rng.choice(['one', 'two'])}-{rng.randint(0, 1)}"
-        lines += [f"  - id: f{i}", f"    topic: {topic}", "    sources:",
-                  f"      - document: {rng.choice('ab')}", f'        quote: "{QUOTE}"']
+        lines += [
+            f"  - id: f{i}",
+            f"    topic: {topic}",
+            "    sources:",
+            f"      - document: {rng.choice('ab')}",
+            f'        quote: "{QUOTE}"',
+        ]
         kind = rng.choice(["concept", "concept", "cloze", "nutrient_role", "deficiency", "food_source", "ms_factor"])
         cue = rng.choice(CUES)
         if kind == "concept":

@@ -43,7 +43,9 @@ def _entry(text: str, key: str, change: Callable[[dict], None]) -> str:
 
 
 NOTE = "concept:bones-protect"
-GONE = '  "risk_factor:gone": {"cards": {"0": 17}, "deck": "bones", "hash": "%s", "id": 16, "mod": 1767225600, "retired": "2026-01-01"}' % ("9" * 32)
+GONE = '  "risk_factor:gone": {"cards": {"0": 17}, "deck": "bones", "hash": "%s", "id": 16, "mod": 1767225600, "retired": "2026-01-01"}' % (
+    "9" * 32
+)
 
 
 def _retired(text: str, **change: object) -> str:
@@ -53,7 +55,11 @@ def _retired(text: str, **change: object) -> str:
 
 EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     # name: (edit, the key whose line is named (or "" for line 1), what the message says)
-    "version as text": (lambda t: _entry(t, "concept", lambda e: e.update(version="1")), '"concept":', 'version is "1", expected a whole number'),
+    "version as text": (
+        lambda t: _entry(t, "concept", lambda e: e.update(version="1")),
+        '"concept":',
+        'version is "1", expected a whole number',
+    ),
     "version 2.0": (lambda t: _entry(t, "concept", lambda e: e.update(version=2.0)), '"concept":', "expected a whole number (2, not 2.0)"),
     "id as text": (lambda t: _entry(t, NOTE, lambda e: e.update(id="12")), f'"{NOTE}":', 'id is "12", expected a whole number'),
     "negative mod": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=-5)), f'"{NOTE}":', "mod is -5, expected 1 to"),
@@ -64,38 +70,94 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "cards a list": (lambda t: _entry(t, NOTE, lambda e: e.update(cards=[1])), f'"{NOTE}":', "cards is a list, expected an object"),
     "ordinal x": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"x": 5})), f'"{NOTE}":', 'has the ordinal "x"'),
     "no hash": (lambda t: _entry(t, NOTE, lambda e: e.pop("hash")), f'"{NOTE}":', "has no hash"),
-    "hash not hex": (lambda t: _entry(t, NOTE, lambda e: e.update(hash="zz")), f'"{NOTE}":', 'hash is "zz", expected a content hash of 32 hex digits'),
+    "hash not hex": (
+        lambda t: _entry(t, NOTE, lambda e: e.update(hash="zz")),
+        f'"{NOTE}":',
+        'hash is "zz", expected a content hash of 32 hex digits',
+    ),
     "unknown key": (lambda t: _entry(t, NOTE, lambda e: e.update(colour=1)), f'"{NOTE}":', "has colour, which a lock entry does not hold"),
     "schema a list": (lambda t: _entry(t, "concept", lambda e: e.update(schema=[])), '"concept":', 'schema expected {"fields"'),
     "changelog text": (lambda t: _entry(t, "bones", lambda e: e.update(changelog="v1")), '"bones":', "changelog is text, expected a list"),
-    "bad date": (lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(date="yesterday")), '"bones":', 'date is "yesterday", expected a date'),
+    "bad date": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(date="yesterday")),
+        '"bones":',
+        'date is "yesterday", expected a date',
+    ),
     "format as text": (lambda t: t.replace('"format": 1', '"format": "1"'), '"format":', 'format" is "1"; this cardgen reads format 1'),
     "format 2": (lambda t: t.replace('"format": 1', '"format": 2'), '"format":', 'format" is 2; this cardgen reads format 1'),
     "notes a list": (lambda t: re.sub(r'"notes": \{.*?\n \}', '"notes": []', t, flags=re.S), '"notes":', '"notes" is a list'),
     "not JSON": (lambda t: t.replace(f'"{NOTE}": ', f'"{NOTE}": {{', 1), f'"{NOTE}":', "the lock is not valid JSON"),
     "a list": (lambda t: "[]", "", "the lock is a list, expected an object"),
     "empty": (lambda t: "", "", "the lock is not valid JSON"),
-    "duplicate key": (lambda t: t.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1), f'"{NOTE}":', "appears 2 times; keep one of its lines"),
-    "entry a number": (lambda t: _entry(t, NOTE, lambda e: (e.clear(), e.update(x=1))).replace('{"x": 1}', "5"), f'"{NOTE}":', "is a number, expected an object"),
-    "ordinal 1000": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"1000": 5})), f'"{NOTE}":', 'has the ordinal "1000", expected 0, 1, 2'),
-    "card id text": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"0": "5"})), f'"{NOTE}":', f'notes."{NOTE}".cards.0 is "5", expected a whole number'),
+    "duplicate key": (
+        lambda t: t.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1),
+        f'"{NOTE}":',
+        "appears 2 times; keep one of its lines",
+    ),
+    "entry a number": (
+        lambda t: _entry(t, NOTE, lambda e: (e.clear(), e.update(x=1))).replace('{"x": 1}', "5"),
+        f'"{NOTE}":',
+        "is a number, expected an object",
+    ),
+    "ordinal 1000": (
+        lambda t: _entry(t, NOTE, lambda e: e.update(cards={"1000": 5})),
+        f'"{NOTE}":',
+        'has the ordinal "1000", expected 0, 1, 2',
+    ),
+    "card id text": (
+        lambda t: _entry(t, NOTE, lambda e: e.update(cards={"0": "5"})),
+        f'"{NOTE}":',
+        f'notes."{NOTE}".cards.0 is "5", expected a whole number',
+    ),
     "guid a number": (lambda t: _entry(t, NOTE, lambda e: e.update(guid=5)), f'"{NOTE}":', f'notes."{NOTE}".guid is 5, expected text'),
-    "retired bad date": (lambda t: _retired(t, retired="soon"), '"risk_factor:gone":', 'retired."risk_factor:gone".retired is "soon", expected a date'),
+    "retired bad date": (
+        lambda t: _retired(t, retired="soon"),
+        '"risk_factor:gone":',
+        'retired."risk_factor:gone".retired is "soon", expected a date',
+    ),
     "retired deck a number": (lambda t: _retired(t, deck=3), '"risk_factor:gone":', 'retired."risk_factor:gone".deck is 3, expected text'),
-    "retired version text": (lambda t: _retired(t, version="2"), '"risk_factor:gone":', 'retired."risk_factor:gone".version is "2", expected a whole number'),
-    "retired id text": (lambda t: _retired(t, id="16"), '"risk_factor:gone":', 'retired."risk_factor:gone".id is "16", expected a whole number'),
-    "retired no deck": (lambda t: _entry(_retired(t), "risk_factor:gone", lambda e: e.pop("deck")), '"risk_factor:gone":', 'retired."risk_factor:gone" has no deck'),
-    "deck version text": (lambda t: _entry(t, "bones", lambda e: e.update(version="1")), '"bones":', 'decks."bones".version is "1", expected a whole number'),
+    "retired version text": (
+        lambda t: _retired(t, version="2"),
+        '"risk_factor:gone":',
+        'retired."risk_factor:gone".version is "2", expected a whole number',
+    ),
+    "retired id text": (
+        lambda t: _retired(t, id="16"),
+        '"risk_factor:gone":',
+        'retired."risk_factor:gone".id is "16", expected a whole number',
+    ),
+    "retired no deck": (
+        lambda t: _entry(_retired(t), "risk_factor:gone", lambda e: e.pop("deck")),
+        '"risk_factor:gone":',
+        'retired."risk_factor:gone" has no deck',
+    ),
+    "deck version text": (
+        lambda t: _entry(t, "bones", lambda e: e.update(version="1")),
+        '"bones":',
+        'decks."bones".version is "1", expected a whole number',
+    ),
     "note type hash": (lambda t: _entry(t, "concept", lambda e: e.update(hash="zz")), '"concept":', 'note_types."concept".hash is "zz"'),
     "note type mod": (lambda t: _entry(t, "concept", lambda e: e.update(mod="x")), '"concept":', 'note_types."concept".mod is "x"'),
-    "note type schema ids": (lambda t: _entry(t, "concept", lambda e: e.update(schema={"fields": ["a"], "templates": []})), '"concept":', 'note_types."concept".schema'),
+    "note type schema ids": (
+        lambda t: _entry(t, "concept", lambda e: e.update(schema={"fields": ["a"], "templates": []})),
+        '"concept":',
+        'note_types."concept".schema',
+    ),
     "no format": (lambda t: t.replace(' "format": 1,\n', "", 1), "", 'the lock has no "format"; expected "format": 1'),
-    "namespace a number": (lambda t: t.replace('"namespace": "test-small"', '"namespace": 5', 1), '"namespace":', '"namespace" is 5, expected the source\'s namespace'),
-    "unknown section": (lambda t: t.replace(' "format": 1,\n', ' "format": 1,\n "extras": {},\n', 1), '"extras":',
-                        '"extras" is not part of a lock (it holds note_types, notes, retired, decks)'),
+    "namespace a number": (
+        lambda t: t.replace('"namespace": "test-small"', '"namespace": 5', 1),
+        '"namespace":',
+        '"namespace" is 5, expected the source\'s namespace',
+    ),
+    "unknown section": (
+        lambda t: t.replace(' "format": 1,\n', ' "format": 1,\n "extras": {},\n', 1),
+        '"extras":',
+        '"extras" is not part of a lock (it holds note_types, notes, retired, decks)',
+    ),
     "merge markers": (
-        lambda t: t.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace('\n }', "\n=======\n>>>>>>> other\n }", 1),
-        "<<<<<<<", "an unresolved merge conflict",
+        lambda t: t.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace("\n }", "\n=======\n>>>>>>> other\n }", 1),
+        "<<<<<<<",
+        "an unresolved merge conflict",
     ),
 }
 
@@ -137,7 +199,6 @@ def test_the_committed_lock_reads_and_writes_back_byte_for_byte() -> None:
     assert lockfile.parse(raw, path).dump() == raw
 
 
-
 def test_a_retired_note_that_never_shipped_reads_back_from_the_lock_as_written(tmp_path: Path) -> None:
     """A note retired with no package left to ship it from has no deck version; the next
     build must read that lock, not refuse it."""
@@ -163,8 +224,10 @@ def test_a_lock_that_is_a_directory_is_an_error_naming_it_and_nothing_is_written
         assert f"{out / lockfile.NAME}: the lock is a directory, not a file; move it away" in result.output, result.output
     assert [p.name for p in out.iterdir()] == [lockfile.NAME] and not any((out / lockfile.NAME).iterdir())
 
+
 def _merge(ours: str, theirs: str) -> str:
     """What a maintainer's resolution of the conflict gives: both sides' lines, one each."""
+
     def entries(text: str) -> dict[str, dict[str, str]]:
         data = json.loads(text)
         return {s: {k: json.dumps(v, sort_keys=True) for k, v in data[s].items()} for s in lockfile.SECTIONS}
@@ -172,8 +235,7 @@ def _merge(ours: str, theirs: str) -> str:
     a, b = entries(ours), entries(theirs)
     merged = {s: {**b[s], **a[s]} for s in lockfile.SECTIONS}
     body = ",\n".join(
-        f' "{s}": {{\n' + ",\n".join(f"  {json.dumps(k)}: {merged[s][k]}" for k in sorted(merged[s])) + "\n }"
-        for s in lockfile.SECTIONS
+        f' "{s}": {{\n' + ",\n".join(f"  {json.dumps(k)}: {merged[s][k]}" for k in sorted(merged[s])) + "\n }" for s in lockfile.SECTIONS
     )
     return '{\n "format": 1,\n "namespace": ' + json.dumps(json.loads(ours)["namespace"]) + ",\n" + body + "\n}\n"
 
@@ -187,7 +249,7 @@ def test_two_branches_that_both_add_facts_merge_and_no_learner_loses_a_review(tm
     out = tmp_path / "base" / "decks"
     build_at(base, out, T0)
     text = base.read_text()
-    fact = "\n  - id: {id}\n    pattern: concept\n    topic: basics\n    sources:\n      - document: ms-bone\n        quote: \"{quote}\"\n    prompt: \"{prompt}\"\n    answer: \"{answer}\"\n"
+    fact = '\n  - id: {id}\n    pattern: concept\n    topic: basics\n    sources:\n      - document: ms-bone\n        quote: "{quote}"\n    prompt: "{prompt}"\n    answer: "{answer}"\n'
     sides = {}
     for side, (quote, prompt, answer) in {
         "ours": ("The skeleton is our body's major storage bank for calcium", "Our body's major storage bank for calcium?", "The skeleton"),
@@ -213,10 +275,15 @@ def test_two_branches_that_both_add_facts_merge_and_no_learner_loses_a_review(tm
     (merged / "decks" / lockfile.NAME).write_text(
         _merge((sides["ours"] / "decks" / lockfile.NAME).read_text(), (sides["theirs"] / "decks" / lockfile.NAME).read_text())
     )
-    (merged / "source.yaml").write_text((sides["ours"] / "source.yaml").read_text() + fact.format(
-        id="theirs-fact", quote="Being underweight raises the risk of bone loss.",
-        prompt="Being underweight raises the risk of what?", answer="Bone loss",
-    ))
+    (merged / "source.yaml").write_text(
+        (sides["ours"] / "source.yaml").read_text()
+        + fact.format(
+            id="theirs-fact",
+            quote="Being underweight raises the risk of bone loss.",
+            prompt="Being underweight raises the risk of what?",
+            answer="Bone loss",
+        )
+    )
     result = run("build", "--source", merged / "source.yaml", "--out", merged / "decks")
     assert result.exit_code == 0, result.output
     assert "concept:theirs-fact" in result.output and "new id" in result.output  # said, not silent
@@ -297,5 +364,7 @@ def test_a_lock_that_is_not_utf8_is_an_error_at_its_line_and_nothing_is_written(
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     result = run("build", "--source", small, "--out", out)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert f"{path}:3: the lock is not UTF-8 text (byte {at}); restore it from version control (git checkout -- {path})" in result.output, result.output
+    assert f"{path}:3: the lock is not UTF-8 text (byte {at}); restore it from version control (git checkout -- {path})" in result.output, (
+        result.output
+    )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -37,7 +37,11 @@ class Definition:
     cloze: bool = False
 
     def check(self, facts: Sequence[Fact]) -> Iterable[tuple[Fact, str, str]]:
-        return [(f, "meaning", "the meaning names the term; say it another way") for f in facts if f.data["term"].lower() in f.data["meaning"].lower()]
+        return [
+            (f, "meaning", "the meaning names the term; say it another way")
+            for f in facts
+            if f.data["term"].lower() in f.data["meaning"].lower()
+        ]
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
         for fact in facts:

@@ -19,7 +19,9 @@ def test_a_build_leaves_no_temporary_file_anywhere(small: Path, tmp_path: Path) 
     for _ in range(2):  # a fresh build and a rebuild over it
         subprocess.run(
             [sys.executable, "-m", "cardgen", "build", "--source", str(small), "--out", str(out)],
-            env=env, check=True, capture_output=True,
+            env=env,
+            check=True,
+            capture_output=True,
         )
     assert list(temp.iterdir()) == []
     assert sorted(p.name for p in out.iterdir()) == [".cardgen-build.json", "CHANGELOG.md", "b12.apkg", "bones.apkg", "cardgen.lock.json"]
@@ -101,7 +103,9 @@ def test_no_progress_bar_when_piped(tmp_path: Path) -> None:
 
     done = subprocess.run(
         [sys.executable, "-m", "cardgen", "build", "--source", str(ROOT / "source.yaml"), "--out", str(tmp_path / "decks")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert done.stderr == ""
     assert "wrote to" in done.stdout

@@ -35,6 +35,7 @@ def _sql(*statements: str) -> Callable[[dict[str, bytes]], None]:
         conn.commit()
         entries["collection.anki2"] = conn.serialize()
         conn.close()
+
     return change
 
 
@@ -61,7 +62,7 @@ TAMPERING = {
     "a LaTeX preamble": _latex,
     "a card's position": _sql("UPDATE cards SET due = due + 1000 WHERE id = (SELECT min(id) FROM cards)"),
     "a suspended card": _sql("UPDATE cards SET queue = -1 WHERE id = (SELECT min(id) FROM cards)"),
-    "a browser template": _sql("UPDATE col SET models = replace(models, '\"bqfmt\": \"\"', '\"bqfmt\": \"x\"')"),
+    "a browser template": _sql('UPDATE col SET models = replace(models, \'"bqfmt": ""\', \'"bqfmt": "x"\')'),
 }
 
 
@@ -73,7 +74,9 @@ def test_check_notices_anything_a_collection_would_see(name: str, small: Path, t
     package = out / "bones.apkg"
     before = package.read_bytes()
     _rezip(package, TAMPERING[name])
-    assert package_module.holdings(package.read_bytes()) != package_module.holdings(before), "the tampering changed nothing a collection holds"
+    assert package_module.holdings(package.read_bytes()) != package_module.holdings(before), (
+        "the tampering changed nothing a collection holds"
+    )
     result = run("build", "--check", "--source", small, "--out", out)
     assert result.exit_code == 1 and f"{package}: differs" in result.output, (name, result.output)
 

@@ -190,7 +190,9 @@ def test_a_source_date_epoch_in_the_future_is_named_with_both_times(monkeypatch:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T + 3661))
     with pytest.raises(CardgenError) as refused:
         Clock(real=T)
-    assert f"SOURCE_DATE_EPOCH='{T + 3661}' (2026-01-01 01:01:01 UTC) is later than this machine's clock (2026-01-01 00:00:00 UTC)" in str(refused.value)
+    assert f"SOURCE_DATE_EPOCH='{T + 3661}' (2026-01-01 01:01:01 UTC) is later than this machine's clock (2026-01-01 00:00:00 UTC)" in str(
+        refused.value
+    )
 
 
 def test_a_source_date_epoch_of_this_very_second_is_the_build_time(monkeypatch: pytest.MonkeyPatch) -> None:

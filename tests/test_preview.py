@@ -113,7 +113,9 @@ def test_axe_finds_no_wcag_2_2_aa_violation_on_the_gallery_page(fresh: Page) -> 
         fresh.set_viewport_size(viewport)  # type: ignore[arg-type]
         for night in (False, True):
             set_mode(fresh, night, width)
-            result = Axe().run(fresh, options={"runOnly": {"type": "tag", "values": WCAG_AA}, "iframes": False, "resultTypes": ["violations"]})
+            result = Axe().run(
+                fresh, options={"runOnly": {"type": "tag", "values": WCAG_AA}, "iframes": False, "resultTypes": ["violations"]}
+            )
             assert result.response["testEngine"]["version"] == AXE_VERSION
             assert result.violations_count == 0, result.generate_report()
             checked.append(f"{'night' if night else 'light'} {viewport['width']} px")
@@ -146,7 +148,9 @@ def test_nothing_is_requested_from_the_network(page: Page) -> None:
 def test_text_that_opens_a_comment_and_names_a_script_leaves_every_card_shown(page: Page, small: Path, tmp_path: Path) -> None:
     """'<!--' in one card and '<script' in a later one once emptied the whole gallery."""
     text = small.read_text().replace('answer: "Our vital organs"', 'answer: "Our vital organs <!-- as the article says"', 1)
-    small.write_text(text.replace('"They also anchor our muscles and bank minerals."', '"Not a <script> tag: they also anchor muscles."', 1))
+    small.write_text(
+        text.replace('"They also anchor our muscles and bank minerals."', '"Not a <script> tag: they also anchor muscles."', 1)
+    )
     out = tmp_path / "preview"
     result = run("preview", "--source", small, "--out", out)
     assert result.exit_code == 0, result.output
@@ -154,7 +158,9 @@ def test_text_that_opens_a_comment_and_names_a_script_leaves_every_card_shown(pa
     other = page.context.browser.new_page()  # type: ignore[union-attr]  # the module's browser: a second cannot start
     try:
         other.goto((out / "index.html").resolve().as_uri())
-        other.wait_for_function("[...document.querySelectorAll('iframe')].every(f => f.contentDocument && f.contentDocument.readyState === 'complete')")
+        other.wait_for_function(
+            "[...document.querySelectorAll('iframe')].every(f => f.contentDocument && f.contentDocument.readyState === 'complete')"
+        )
         assert other.locator(".entry").count() == cards
         shown = other.evaluate("[...document.querySelectorAll('.entry iframe')].map(f => f.contentDocument.body.innerText).join(' ')")
         assert "<!-- as the article says" in shown and "Not a <script> tag" in shown

@@ -15,9 +15,7 @@ def test_without_the_engine_preview_says_how_to_install_it(tmp_path: Path) -> No
         "import sys; sys.modules['anki'] = None; sys.modules['anki.collection'] = None\n"
         "from cardgen.cli import cli; cli(['preview', '--source', sys.argv[1], '--out', sys.argv[2]])"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "source.yaml"), str(tmp_path / "out")], capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "source.yaml"), str(tmp_path / "out")], capture_output=True, text=True)
     assert done.returncode == 1
     assert "pip install 'cardgen[preview]'" in done.stderr
     assert "Traceback" not in done.stderr

@@ -18,14 +18,19 @@ from cardgen.cli import cli
 SOURCE = (ROOT / "source.yaml").read_text()
 LINES = SOURCE.splitlines(keepends=True)
 SETTINGS = settings(
-    max_examples=40, deadline=None, derandomize=True, database=None,
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 TOKENS = [*"ab <>&{}[]:#-*!|'\"\t\n\\\x1f\x00é💪", "{{c1::", "]]", "[[", "<script>", "!!python/object", "&a", "*a"]
 tricky_text = st.lists(st.sampled_from(TOKENS), max_size=12).map("".join)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), tricky_text)
-trees = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(tricky_text, inner, max_size=4)), max_leaves=20)
+trees = st.recursive(
+    scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(tricky_text, inner, max_size=4)), max_leaves=20
+)
 
 
 @st.composite

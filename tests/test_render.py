@@ -33,7 +33,8 @@ def test_every_card_renders_as_the_real_engine_renders_it(given: Path, tmp_path:
             template = pattern.templates[0 if pattern.cloze else ordinal]
             front = render(template.front, fields, ordinal, question=True)
             ours[(identity.note_guid(spec.pattern, spec.key, source.namespace or identity.LEGACY), ordinal)] = (
-                visible_text(front), visible_text(render(template.back, fields, ordinal, question=False, front=front))
+                visible_text(front),
+                visible_text(render(template.back, fields, ordinal, question=False, front=front)),
             )
     col = open_collection(tmp_path / "anki")
     try:

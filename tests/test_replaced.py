@@ -59,14 +59,23 @@ def test_a_removed_deck_ships_a_last_version_with_its_notes_retired_and_no_revie
     assert "deck 'b12' is no longer in the source" in said and "tagged retired" in said, said
     assert "  bones.apkg: Test Bones v1: " in said and "  b12.apkg: Test B12 v2: 2 notes" in said, said  # every deck, the removed one too
     build_at(small, out, T0 + 60)
-    assert dataclasses.asdict(import_package(col, out / "b12.apkg")) == predicted.predicted() == {
-        "new": 0, "updated": 2, "duplicate": 0, "conflicting": 0,
-    }
+    assert (
+        dataclasses.asdict(import_package(col, out / "b12.apkg"))
+        == predicted.predicted()
+        == {
+            "new": 0,
+            "updated": 2,
+            "duplicate": 0,
+            "conflicting": 0,
+        }
+    )
     assert col.db.scalar("select count() from revlog") == answered
     tags = col.db.list("select tags from notes")
     assert len(tags) == 2 and all("test-b12::retired" in t for t in tags), tags
     for note in (col.get_note(n) for n in col.find_notes("")):  # the back says so, in Extra, above the sources
-        assert note["Extra"].startswith('<div class="retired"><b>Retired on 2026-01-01</b>: this fact is no longer in the deck.'), note["Extra"]
+        assert note["Extra"].startswith('<div class="retired"><b>Retired on 2026-01-01</b>: this fact is no longer in the deck.'), note[
+            "Extra"
+        ]
         assert "Retired on" not in note["Source"]
     assert "deck no longer in the source" in (out / "CHANGELOG.md").read_text()
 
@@ -107,8 +116,11 @@ def test_a_fact_with_a_new_id_or_a_new_pattern_is_named_with_what_learners_keep(
     build_at(small, out, T0)
     edit(small, "- id: bones-protect\n", "- id: bones-protect-organs\n")
     edit(small, "    pattern: cloze\n    topic: b12-topic", "    pattern: concept\n    topic: b12-topic")
-    edit(small, 'text: "B12 is important for the function of [[osteoblasts]], the cells responsible for building new bone."',
-         'prompt: "B12 and bone: which cells need B12 to work?"\n    answer: "Osteoblasts"')
+    edit(
+        small,
+        'text: "B12 is important for the function of [[osteoblasts]], the cells responsible for building new bone."',
+        'prompt: "B12 and bone: which cells need B12 to work?"\n    answer: "Osteoblasts"',
+    )
 
     for command in ("diff", "build"):
         said = run(command, "--source", small, "--out", out).output

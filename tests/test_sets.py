@@ -43,14 +43,18 @@ def test_a_set_asks_for_any_two_and_each_distinctive_member_for_its_group(small:
     build(small, out)
     import_package(col, out / "bones.apkg")
     assert render_problems(col) == []
-    cards = {visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer()) for c in col.find_cards('"note:cardgen: foods (test-small)"')}
+    cards = {
+        visible_text(col.get_card(c).question()): visible_text(col.get_card(c).answer())
+        for c in col.find_cards('"note:cardgen: foods (test-small)"')
+    }
     calcium = cards["Foods for bone Name two foods rich in Calcium."]
     assert "Any two of: Milk, Yogurt, Cheese, Sardines, Tofu, Kale, Cooked Spinach" in calcium
     assert "Foods for bone Name two foods rich in Copper." in cards
     members = sorted(q.removeprefix("Foods for bone ") for q in cards if "which bone nutrient" in q)
     # Kale stands in both sets, Cooked Spinach is marked reverse: false: neither is asked.
-    assert members == [f"{food}: rich in which bone nutrient?" for food in
-                       ("Cashews", "Cheese", "Milk", "Sardines", "Sesame Seeds", "Tofu", "Yogurt")]
+    assert members == [
+        f"{food}: rich in which bone nutrient?" for food in ("Cashews", "Cheese", "Milk", "Sardines", "Sesame Seeds", "Tofu", "Yogurt")
+    ]
     assert cards["Foods for bone Tofu: rich in which bone nutrient?"].split("? ", 1)[1].startswith("Calcium Milk, Yogurt")
     assert not any("[…]" in q or "[...]" in q for q in cards)
     exercises = [visible_text(col.get_card(c).question()) for c in col.find_cards('"note:cardgen: exercises (test-small)"')]
@@ -89,7 +93,9 @@ def test_a_member_card_is_given_away_only_by_a_front_that_shows_the_member(small
     from conftest import run
 
     text = small.read_text()
-    lists = text[text.index("  - id: calcium-foods\n"):text.index("  - id: high-impact\n")]  # the old lists show tofu and calcium together
+    lists = text[
+        text.index("  - id: calcium-foods\n") : text.index("  - id: high-impact\n")
+    ]  # the old lists show tofu and calcium together
     small.write_text(text.replace(lists, "").replace("facts:\n", "facts:\n" + SETS, 1))
     report = json.loads(run("lint", "--source", small, "--format", "json").stdout)
     assert [f["fact"] for f in report["findings"] if f["check"] == "give-away" and f["fact"] == "calcium-set"] == []

@@ -41,11 +41,17 @@ def test_the_changelog_is_markdown_with_each_decks_versions_newest_first_and_onl
     )
 
 
-def _content(name: str = "cardgen: concept", css: str = ".card {}", fields: tuple[str, ...] = ("Prompt", "Answer"),
-             templates: tuple[tuple[str, str, str], ...] = (("Card 1", "{{Prompt}}", "{{Answer}}"),)) -> dict[str, object]:
+def _content(
+    name: str = "cardgen: concept",
+    css: str = ".card {}",
+    fields: tuple[str, ...] = ("Prompt", "Answer"),
+    templates: tuple[tuple[str, str, str], ...] = (("Card 1", "{{Prompt}}", "{{Answer}}"),),
+) -> dict[str, object]:
     """A note type's contents as package.model_content gives them: names, ids, templates."""
     return {
-        "name": name, "type": 0, "css": css,
+        "name": name,
+        "type": 0,
+        "css": css,
         "fields": [[f, n] for n, f in enumerate(fields)],
         "templates": [[t, n, q, a] for n, (t, q, a) in enumerate(templates)],
     }

@@ -139,7 +139,7 @@ def test_a_maintainers_year(small: Path, learner: Learner) -> None:
     # April: a fact is removed. Its note is shipped once more, tagged and saying so.
     text = small.read_text()
     start = text.index("  - id: age\n")
-    small.write_text(text[:start] + text[text.index("  - id: ms-glucocorticoids\n"):])
+    small.write_text(text[:start] + text[text.index("  - id: ms-glucocorticoids\n") :])
     step = learner.update(small)
     assert step.retired == ["risk_factor:age"]
     (age,) = col.find_notes("tag:test-bones::retired")
@@ -163,10 +163,14 @@ def test_a_maintainers_year(small: Path, learner: Learner) -> None:
 
     # June: a field is renamed; its id stays, so the rename reaches the learner in place.
     concept = PATTERNS["concept"]
-    renamed = dataclasses.replace(concept, fields=(dataclasses.replace(concept.fields[1], name="Reply") if f.key == "answer" else f for f in concept.fields))
-    renamed = dataclasses.replace(renamed, fields=tuple(renamed.fields), templates=tuple(
-        dataclasses.replace(t, back=t.back.replace("{{Answer}}", "{{Reply}}")) for t in concept.templates
-    ))
+    renamed = dataclasses.replace(
+        concept, fields=(dataclasses.replace(concept.fields[1], name="Reply") if f.key == "answer" else f for f in concept.fields)
+    )
+    renamed = dataclasses.replace(
+        renamed,
+        fields=tuple(renamed.fields),
+        templates=tuple(dataclasses.replace(t, back=t.back.replace("{{Answer}}", "{{Reply}}")) for t in concept.templates),
+    )
     learner.patterns = registry(renamed, css=restyle)
     step = learner.update(small)
     assert [t.detail for t in step.types] == ["fields renamed, card templates changed; updated in place, reviews kept"]
@@ -188,7 +192,10 @@ def test_a_maintainers_year(small: Path, learner: Learner) -> None:
     assert [(t.name, t.kind) for t in step.types] == [("cardgen: concept (test-small, v2)", "new version")]
     assert "Change Note Type" in step.types[0].detail
     assert col.models.by_name("cardgen: concept (test-small, v2)") is not None
-    assert "cardgen: concept (test-small, v2): a new version of 'cardgen: concept (test-small)': a Hint field" in (learner.out / "CHANGELOG.md").read_text()
+    assert (
+        "cardgen: concept (test-small, v2): a new version of 'cardgen: concept (test-small)': a Hint field"
+        in (learner.out / "CHANGELOG.md").read_text()
+    )
 
     # The learner follows the migration note: change the note type, import with "Always".
     old_type, new_type = col.models.by_name("cardgen: concept (test-small)"), col.models.by_name("cardgen: concept (test-small, v2)")
@@ -280,7 +287,10 @@ def test_renaming_a_deck_or_topic_touches_no_note_and_keeps_learners_edits(small
     assert "    14 notes now in 'Test Bones Renamed::Basics of bone', were in 'Test Bones::Basics': " in shown.output
     step = learner.update(small)
     assert (step.updated, step.added) == ([], [])
-    assert step.regrouped == {("Test Bones::Basics", "Test Bones Renamed::Basics of bone"): 14, ("Test Bones::Foods", "Test Bones Renamed::Foods"): 11}
+    assert step.regrouped == {
+        ("Test Bones::Basics", "Test Bones Renamed::Basics of bone"): 14,
+        ("Test Bones::Foods", "Test Bones Renamed::Foods"): 11,
+    }
     assert col.get_note(note_id)["Answer"] == "Our vital organs (my own words)"
     assert {c: col.get_card(c).did for c in decks_before} == decks_before
 

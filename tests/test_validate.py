@@ -18,7 +18,7 @@ LOCATED = re.compile(r"^(?:Error: )?(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)
 
 def expectations(path: Path) -> list[str]:
     head = path.read_bytes().split(b"\n")
-    return [line[len(b"# expect: "):].decode() for line in head if line.startswith(b"# expect: ")]
+    return [line[len(b"# expect: ") :].decode() for line in head if line.startswith(b"# expect: ")]
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
@@ -47,7 +47,7 @@ def test_each_invalid_source_is_reported_at_its_line_and_column(path: Path) -> N
         ("quote-near-miss", 56, 16, 'closest passage (line 69): "Zinc– is involved in enzyme reactions and collagen synthesis."'),
         ("document-file-missing", 14, 11, "b12-missing.txt does not exist"),
         ("document-not-utf8", 14, 11, "latin1.txt:1: byte 0xe9 is not UTF-8; save the document as UTF-8"),
-        ("skip-stale", 36, 12, 'quote of skip 1 (line 35) is not in document \'b12\'; closest passage (line 1): "Skip to content"'),
+        ("skip-stale", 36, 12, "quote of skip 1 (line 35) is not in document 'b12'; closest passage (line 1): \"Skip to content\""),
     ],
 )
 def test_messages_point_at_the_exact_place(defect: str, line: int, column: int, words: str) -> None:
@@ -60,7 +60,7 @@ def test_messages_point_at_the_exact_place(defect: str, line: int, column: int, 
 
 def test_all_problems_are_reported_in_one_run(small: Path) -> None:
     text = small.read_text()
-    text = text.replace("    answer: \"Our vital organs\"", "    answr: \"Our vital organs\"")
+    text = text.replace('    answer: "Our vital organs"', '    answr: "Our vital organs"')
     text = text.replace("  - id: vitamin-k-role", "  - id: zinc-role")
     text = text.replace("    modifiable: false", "    modifiable: 0")
     small.write_text(text)
@@ -103,9 +103,7 @@ def test_markup_in_facts_reaches_the_card_as_literal_text(small: Path, tmp_path:
 
     from cardgen.patterns.base import LABELS
 
-    text = small.read_text().replace(
-        'answer: "Our vital organs"', 'answer: "<script>x()</script> <b>b</b> & {{Front}} {{c1::x}}"'
-    )
+    text = small.read_text().replace('answer: "Our vital organs"', 'answer: "<script>x()</script> <b>b</b> & {{Front}} {{c1::x}}"')
     small.write_text(text)
     out = tmp_path / "decks"
     build(small, out)
@@ -138,14 +136,22 @@ def test_the_published_schema_is_the_one_validate_uses() -> None:
 def test_problems_in_a_deck_do_not_hide_the_problems_of_facts(small: Path) -> None:
     text = small.read_text()
     text = text.replace('description: "A small test deck. This content is for informational purposes only."', 'description: ""')
-    text = text.replace("    topic: basics\n    sources:\n      - document: ms-bone\n        quote: \"protect", "    topic: basic\n    sources:\n      - document: ms-bone\n        quote: \"protect", 1)
+    text = text.replace(
+        '    topic: basics\n    sources:\n      - document: ms-bone\n        quote: "protect',
+        '    topic: basic\n    sources:\n      - document: ms-bone\n        quote: "protect',
+        1,
+    )
     text = text.replace("[[thinning of the bones]], with reduction in [[bone mass]]", "thinning of the bones")
     text = text.replace('    answer: "Our vital organs"', '    answer: ""')
     small.write_text(text)
     result = run("validate", "--source", small)
     assert result.exit_code == 1
-    for words in ("'description' of deck 'bones' is empty", "names a topic that does not exist: 'basic'",
-                  "no [[deletion]]", "'answer' of fact 'bones-protect' is empty"):
+    for words in (
+        "'description' of deck 'bones' is empty",
+        "names a topic that does not exist: 'basic'",
+        "no [[deletion]]",
+        "'answer' of fact 'bones-protect' is empty",
+    ):
         assert words in result.output, words
     assert "4 problems found" in result.output
 
@@ -163,7 +169,9 @@ def test_the_same_word_saved_decomposed_keeps_its_note(small: Path, tmp_path: Pa
 
 
 def test_list_members_in_other_scripts_are_each_their_own(small: Path) -> None:
-    small.write_text(small.read_text().replace("examples: [hiking, dancing,", "examples: [hiking, 菠菜, шпинат, Σπανάκι,"), encoding="utf-8")
+    small.write_text(
+        small.read_text().replace("examples: [hiking, dancing,", "examples: [hiking, 菠菜, шпинат, Σπανάκι,"), encoding="utf-8"
+    )
     result = run("validate", "--source", small)
     assert result.exit_code == 0, result.output
 
@@ -218,9 +226,7 @@ def test_a_source_from_a_pipe_is_read_once_and_built(small: Path, tmp_path: Path
         ('name: "Test B12"', 'name: "  "', "Anki shows as a deck named 'blank'"),
     ],
 )
-def test_values_a_learner_could_not_see_or_yaml_would_misread_are_refused_with_the_fix(
-    old: str, new: str, says: str, small: Path
-) -> None:
+def test_values_a_learner_could_not_see_or_yaml_would_misread_are_refused_with_the_fix(old: str, new: str, says: str, small: Path) -> None:
     text = small.read_text(encoding="utf-8")
     assert old in text
     small.write_text(text.replace(old, new, 1), encoding="utf-8")

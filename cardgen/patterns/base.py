@@ -178,10 +178,7 @@ LABELS = """<script>
 })();
 </script>"""
 
-BACK_TAIL = (
-    '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}\n'
-    '<div class="source">Source: {{Source}}</div>\n' + LABELS
-)
+BACK_TAIL = '{{#Extra}}<div class="extra">{{Extra}}</div>{{/Extra}}\n<div class="source">Source: {{Source}}</div>\n' + LABELS
 
 
 def back(answer_html: str) -> str:
@@ -194,6 +191,7 @@ def spoken(template: Template, language: str) -> tuple[str, str]:
     a button (or hears at once, unless the deck's options say not to): the front as shown,
     and on the back the answer (between the rule and the explanation), or for a cloze the
     whole filled-in text."""
+
     def say(part: str) -> str:  # a script (LABELS) is for screen readers, not to be spoken twice
         return f"[anki:tts lang={language}]{re.sub(r'<script>.*?</script>', '', part, flags=re.S)}[/anki:tts]"
 

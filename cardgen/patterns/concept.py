@@ -20,9 +20,7 @@ class Concept:
         Key("answer", "text", help="the short answer"),
     )
     fields: tuple[Field, ...] = (Field("prompt", "Prompt"), Field("answer", "Answer"), EXTRA, SOURCE)
-    templates: tuple[Template, ...] = (
-        Template("card", "Card", '<div class="prompt">{{Prompt}}</div>', back("{{Answer}}")),
-    )
+    templates: tuple[Template, ...] = (Template("card", "Card", '<div class="prompt">{{Prompt}}</div>', back("{{Answer}}")),)
     cloze: bool = False
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:

@@ -88,9 +88,13 @@ class AttributePattern:
         for fact in facts:
             others = subjects[norm(fact.data[self.attribute.name])] - {norm(fact.data[self.subject.name])}
             if fact.data.get("reverse") and others:
-                yield fact, "reverse", (
-                    f"reverse card asked for, but {self.attribute.name} is the same for {', '.join(sorted(others))}; "
-                    "remove 'reverse: true'"
+                yield (
+                    fact,
+                    "reverse",
+                    (
+                        f"reverse card asked for, but {self.attribute.name} is the same for {', '.join(sorted(others))}; "
+                        "remove 'reverse: true'"
+                    ),
                 )
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
@@ -101,8 +105,7 @@ class AttributePattern:
                 self.key,
                 fact.id,
                 fact,
-                (text(subject), text(attribute), text(fact.data.get("cue") or ""), "y" if unique else "")
-                + common(fact),
+                (text(subject), text(attribute), text(fact.data.get("cue") or ""), "y" if unique else "") + common(fact),
                 tags(fact, self.key, subject),
             )
 
@@ -187,9 +190,7 @@ class ListPattern:
             cue = text(fact.data.get("cue") or fact.document.short)
             extra, source = common(fact)
             for item in members:
-                listing = ", ".join(
-                    '<span class="blank">[…]</span>' if other is item else text(other.text) for other in members
-                )
+                listing = ", ".join('<span class="blank">[…]</span>' if other is item else text(other.text) for other in members)
                 unique = distinctive(item, group)
                 yield NoteSpec(
                     self.key,
@@ -247,11 +248,17 @@ class SetPattern:
         members = '\n<div class="members">{{Members}}</div>'
         set_front = (
             '{{#Set}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
-            + self.set_prompt.format(group=f"<b>{g}</b>") + "</div>\n{{/Set}}"
+            + self.set_prompt.format(group=f"<b>{g}</b>")
+            + "</div>\n{{/Set}}"
         )
         member_front = (
-            "{{#" + self.member_field.name + '}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
-            + self.member_prompt.format(member=f"<b>{m}</b>") + "</div>\n{{/" + self.member_field.name + "}}"
+            "{{#"
+            + self.member_field.name
+            + '}}\n<div class="cue">{{Cue}}</div>\n<div class="prompt">'
+            + self.member_prompt.format(member=f"<b>{m}</b>")
+            + "</div>\n{{/"
+            + self.member_field.name
+            + "}}"
         )
         return (
             Template("set", "Any two", set_front, back("Any two of:").replace("</div>\n", "</div>" + members + "\n", 1)),
