@@ -29,6 +29,42 @@ def document(seed: int = 1) -> str:
     return "\n\n".join(f"Sentence {k}: {_phrase(rng, 12)}. And {_phrase(rng, 8)}." for k in range(SENTENCES)) + "\n"
 
 
+def _preamble(namespace: str) -> list[str]:
+    """A source's first lines, up to its decks: the format, the namespace and doc.txt."""
+    return [
+        "format: 2",
+        f"namespace: {namespace}",
+        "documents:",
+        "  doc:",
+        '    title: "A synthetic document"',
+        '    short: "synthetic"',
+        '    file: "doc.txt"',
+        "decks:",
+    ]
+
+
+def _one_deck(deck_id: str, name: str, topics: int) -> list[str]:
+    return [
+        f"  - id: {deck_id}",
+        f'    name: "{name}"',
+        f"    tag: {deck_id}",
+        '    description: "Generated for the benchmark."',
+        "    topics:",
+        *[f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(topics)],
+    ]
+
+
+def _cited(i: int, topic: int, sentences: list[str]) -> list[str]:
+    """A fact's id, topic and citation: the same sentence of doc.txt for every fact i mod SENTENCES."""
+    return [
+        f"  - id: f{i}",
+        f"    topic: t{topic}",
+        "    sources:",
+        "      - document: doc",
+        f'        quote: "{sentences[i % SENTENCES]}"',
+    ]
+
+
 def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
     """A valid source of `facts` facts in `max(1, facts // 500)` topics, one deck, citing doc.txt.
 
@@ -42,16 +78,7 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
         {"prompt": 15, "answer": 4, "extra": 35, "list": (6, 12)} if realistic else {"prompt": 8, "answer": 3, "extra": 10, "list": (3, 3)}
     )
     sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
-    lines = [
-        "format: 2",
-        "namespace: bench-synth",
-        "documents:",
-        "  doc:",
-        '    title: "A synthetic document"',
-        '    short: "synthetic"',
-        '    file: "doc.txt"',
-        "decks:",
-    ]
+    lines = _preamble("bench-synth")
     decks = 3 if realistic else 1
     for d in range(decks):
         lines += [
@@ -64,8 +91,7 @@ def source(facts: int, seed: int = 1, realistic: bool = False) -> str:
         lines += [f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(topics) if t % decks == d]
     lines.append("facts:")
     for i in range(facts):
-        quote = sentences[i % SENTENCES]
-        head = [f"  - id: f{i}", f"    topic: t{i % topics}", "    sources:", "      - document: doc", f'        quote: "{quote}"']
+        head = _cited(i, i % topics, sentences)
         kind = i % 8
         uid = f"n{i}"  # keeps every answer and list member unique
         members = rng.randint(*size["list"])
@@ -112,31 +138,9 @@ def similar(facts: int, seed: int = 1) -> str:
     rng = random.Random(seed)
     few = WORDS[:8]
     sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
-    lines = [
-        "format: 2",
-        "namespace: bench-similar",
-        "documents:",
-        "  doc:",
-        '    title: "A synthetic document"',
-        '    short: "synthetic"',
-        '    file: "doc.txt"',
-        "decks:",
-        "  - id: similar",
-        '    name: "Similar"',
-        "    tag: similar",
-        '    description: "Generated for the benchmark."',
-        "    topics:",
-        *[f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(max(1, facts // 500))],
-        "facts:",
-    ]
+    lines = [*_preamble("bench-similar"), *_one_deck("similar", "Similar", max(1, facts // 500)), "facts:"]
     for i in range(facts):
-        head = [
-            f"  - id: f{i}",
-            f"    topic: t{i % max(1, facts // 500)}",
-            "    sources:",
-            "      - document: doc",
-            f'        quote: "{sentences[i % SENTENCES]}"',
-        ]
+        head = _cited(i, i % max(1, facts // 500), sentences)
         kind = i % 4
         if kind == 0:
             body = [
@@ -165,30 +169,10 @@ def templated(facts: int, seed: int = 1) -> str:
     rng = random.Random(seed)
     sentences = [line.split(". And ")[0] for line in document(seed).split("\n\n")]
     topics = max(1, facts // 500)
-    lines = [
-        "format: 2",
-        "namespace: bench-templated",
-        "documents:",
-        "  doc:",
-        '    title: "A synthetic document"',
-        '    short: "synthetic"',
-        '    file: "doc.txt"',
-        "decks:",
-        "  - id: templated",
-        '    name: "Templated"',
-        "    tag: templated",
-        '    description: "Generated for the benchmark."',
-        "    topics:",
-        *[f'      - {{id: t{t}, name: "Topic {t}"}}' for t in range(topics)],
-        "facts:",
-    ]
+    lines = [*_preamble("bench-templated"), *_one_deck("templated", "Templated", topics), "facts:"]
     for i in range(facts):
         lines += [
-            f"  - id: f{i}",
-            f"    topic: t{i % topics}",
-            "    sources:",
-            "      - document: doc",
-            f'        quote: "{sentences[i % SENTENCES]}"',
+            *_cited(i, i % topics, sentences),
             "    pattern: concept",
             f'    prompt: "In bone health, what is the daily amount of {rng.choice(WORDS)} for adults of type x{i}?"',
             f'    answer: "{i} units"',
