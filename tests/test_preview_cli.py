@@ -28,3 +28,15 @@ def test_the_gallery_holds_every_card_side_the_engine_renders(small: Path, tmp_p
     page = (tmp_path / "preview" / "index.html").read_text()
     data = json.loads(page.split("const CARDS = ", 1)[1].split(";\n", 1)[0])
     assert len(data) == 45 and all(card["question"] and card["answer"] for card in data)
+
+
+def test_a_read_aloud_card_shows_a_replay_button_not_the_engines_marker(tmp_path: Path) -> None:
+    """The bundled deck reads aloud; Anki's reviewer puts a replay button where the engine
+    writes "[anki:play:q:0]", and so must the gallery."""
+    from cardgen.preview import REPLAY, render_cards
+
+    cards = render_cards(ROOT / "source.yaml")
+    sides = [side for card in cards for side in (card.question, card.answer)]
+    assert len(sides) == 2 * 74
+    assert not [side for side in sides if "[anki:play:" in side]
+    assert all(REPLAY in side for side in sides)
