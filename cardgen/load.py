@@ -125,6 +125,8 @@ def read_text(path: Path, data: bytes | None = None) -> str:
 
 def _scan(name: str, text: str) -> list[Problem]:
     """Problems a YAML parser reports badly or not at all: tabs and control characters."""
+    if "\t" not in text and CONTROL_CHARS.search(text) is None:  # the common case: one pass, in C
+        return []
     problems = []
     for lineno, line in enumerate(text.split("\n"), start=1):
         indent = len(line) - len(line.lstrip(" \t"))
@@ -172,49 +174,65 @@ def _walk(name: str, text: str, problems: list[Problem]) -> None:
             depth -= 1
 
 
-def _depth_bound(text: str) -> int:
-    """An upper bound of the nesting depth, cheap enough for every load.
+def _maybe_deep(text: str) -> bool:
+    """Whether an upper bound of the nesting depth passes MAX_DEPTH, cheap enough for every load.
 
     Block nesting needs more indentation (or a "- ") per level, about; flow nesting is at
     most the running count of open brackets, those in quoted text included. Only a source
-    whose bound is high pays for the exact walk over the parser's events.
+    whose bound is high pays for the exact walk over the parser's events. The bound is
+    2 * (lead + 1) + flow, where lead is the longest run of spaces and dashes starting a line.
     """
-    lead = max((len(m.group()) for m in re.finditer(r"^[ -]*", text, re.M)), default=0)
     depth = flow = 0
     for m in re.finditer(r"[\[\]{}]", text):
         depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
         flow = max(flow, depth)
-    return 2 * (lead + 1) + flow
+    if 2 + flow > MAX_DEPTH:
+        return True
+    lead = (MAX_DEPTH - flow) // 2  # the shortest lead that takes the bound past MAX_DEPTH
+    return re.search(rf"^[ -]{{{lead}}}", text, re.M) is not None
 
 
 class _Repeated(Exception):
     """The composed tree shares a node: the document uses an alias."""
 
 
-def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]) -> Any:
-    if id(node) in seen:  # an alias: never walk a node twice (that is how a bomb goes off)
-        raise _Repeated
-    seen.add(id(node))
-    if node.tag not in _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}:
+_ALLOWED_TAGS = _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int] | None) -> Any:
+    """The node as Map, Seq and plain values. `seen` holds the nodes walked, when the text
+    has an anchor ('&') and so may have aliases; without one, no node can be shared."""
+    if seen is not None:
+        if id(node) in seen:  # an alias: never walk a node twice (that is how a bomb goes off)
+            raise _Repeated
+        seen.add(id(node))
+    tag = node.tag
+    if tag == _STR_TAG and type(node) is yaml.ScalarNode:  # most nodes: one test
+        return node.value
+    if tag not in _ALLOWED_TAGS:
         line, col = _mark(node.start_mark)
         if isinstance(node, yaml.ScalarNode) and not node.style:  # a plain value YAML reads as a date, '=' or '<<'
-            read = {"timestamp": "a date", "value": "YAML's '=' value", "merge": "a merge key"}.get(node.tag.rsplit(":", 1)[-1], node.tag)
+            read = {"timestamp": "a date", "value": "YAML's '=' value", "merge": "a merge key"}.get(tag.rsplit(":", 1)[-1], tag)
             problems.append(
                 Problem(name, line, col, f"'{node.value}' is read by YAML as {read}; put it in double quotes to keep it as text")
             )
         else:
-            problems.append(Problem(name, line, col, f"tag '{node.tag}' is not allowed; remove it, values are plain text"))
+            problems.append(Problem(name, line, col, f"tag '{tag}' is not allowed; remove it, values are plain text"))
         return None
     if isinstance(node, yaml.MappingNode):
-        result = Map(mark=_mark(node.start_mark))
+        start = node.start_mark
+        result = Map(mark=(start.line + 1, start.column + 1))
+        key_marks, value_marks = result.key_marks, result.value_marks
         for key_node, value_node in node.value:
-            kline, kcol = _mark(key_node.start_mark)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            start = key_node.start_mark
+            kline, kcol = start.line + 1, start.column + 1
+            if key_node.tag != _STR_TAG or not isinstance(key_node, yaml.ScalarNode):
                 problems.append(Problem(name, kline, kcol, "a key must be plain text; quote it or rename it"))
                 continue
             key = key_node.value
             if key in result:
-                first = result.key_marks[key]
+                first = key_marks[key]
                 problems.append(
                     Problem(
                         name,
@@ -225,17 +243,21 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
                 )
                 continue
             result[key] = _convert(name, value_node, problems, seen)
-            result.key_marks[key] = (kline, kcol)
-            result.value_marks[key] = _mark(value_node.start_mark)
+            key_marks[key] = (kline, kcol)
+            start = value_node.start_mark
+            value_marks[key] = (start.line + 1, start.column + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        seq = Seq(mark=_mark(node.start_mark))
+        start = node.start_mark
+        seq = Seq(mark=(start.line + 1, start.column + 1))
+        marks = seq.item_marks
         for item in node.value:
             seq.append(_convert(name, item, problems, seen))
-            seq.item_marks.append(_mark(item.start_mark))
+            start = item.start_mark
+            marks.append((start.line + 1, start.column + 1))
         return seq
     assert isinstance(node, yaml.ScalarNode)
-    if node.tag == "tag:yaml.org,2002:str":
+    if tag == _STR_TAG:
         return node.value
     return yaml.SafeLoader("").construct_object(node)  # int, bool, null or float: no code runs
 
@@ -250,14 +272,14 @@ def load(path: Path, data: bytes | None = None) -> Map:
         raise SourceError(problems)
     try:
         # libyaml's composer recurses in C: deep nesting must be refused before it runs.
-        if _depth_bound(text) > MAX_DEPTH:
+        if _maybe_deep(text):
             problems += _check_events(name, text)
         if problems:
             raise SourceError(problems)
         node = yaml.compose(text, Loader=_Loader)
         if node is None:
             raise SourceError([Problem(name, 1, 1, "the file holds no data; a source needs 'format', 'documents', 'decks' and 'facts'")])
-        data = _convert(name, node, problems, set())
+        data = _convert(name, node, problems, set() if "&" in text else None)
     except _Repeated:  # the exact walk names each alias where it stands
         raise SourceError(_check_events(name, text)) from None
     except yaml.MarkedYAMLError as exc:
