@@ -200,8 +200,13 @@ def spoken(template: Template, language: str) -> tuple[str, str]:
     return template.front + say(template.front), template.back.replace(answer, answer + say(answer), 1)
 
 
+_MARKUP = re.compile(r"[&<>\"'{}\r\n]")  # what text() changes: most values hold none of it
+
+
 def text(value: str) -> str:
     """Plain source text as field HTML: markup and template syntax stay literal."""
+    if _MARKUP.search(value) is None:
+        return value
     escaped = html.escape(value, quote=True).replace("{", "&#123;").replace("}", "&#125;")
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
@@ -246,9 +251,12 @@ def tags(fact: Fact, pattern: str, *subjects: str) -> tuple[str, ...]:
     return tuple(sorted(result))
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
 def norm(value: str) -> str:
     """How two answers are compared for uniqueness: case, spacing and punctuation folded."""
-    return " ".join(re.sub(r"[^\w\s]", " ", value.lower()).split())
+    return " ".join(_PUNCTUATION.sub(" ", value.lower()).split())
 
 
 # Words that say nothing about which food or exercise is meant.

@@ -114,14 +114,25 @@ def _distinctive(facts: Sequence[Fact], group_key: str, members_key: str) -> Cal
     """Whether a member may ask for its group: no word of it stands in another group's
     name or members, and the maintainer did not say `reverse: false`."""
     groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
+    member_words: dict[str, frozenset[str]] = {}  # each member's words, worked out once
     for fact in facts:
         group = norm(fact.data[group_key])
         for word in words(fact.data[group_key]):
             groups[word].add(group)
         for item in items(fact, members_key):
-            for word in words(item.text):
+            found = member_words.get(item.text)
+            if found is None:
+                found = member_words[item.text] = words(item.text)
+            for word in found:
                 groups[word].add(group)
-    return lambda item, group: item.reverse and all(groups[w] == {norm(group)} for w in words(item.text))
+
+    def distinctive(item: Item, group: str) -> bool:
+        if not item.reverse:
+            return False
+        only = {norm(group)}
+        return all(groups[w] == only for w in member_words[item.text])
+
+    return distinctive
 
 
 @dataclass(frozen=True)
@@ -189,8 +200,9 @@ class ListPattern:
             members = items(fact, self.members.name)
             cue = text(fact.data.get("cue") or fact.document.short)
             extra, source = common(fact)
-            for item in members:
-                listing = ", ".join('<span class="blank">[…]</span>' if other is item else text(other.text) for other in members)
+            shown = [text(other.text) for other in members]
+            for index, item in enumerate(members):
+                listing = ", ".join([*shown[:index], '<span class="blank">[…]</span>', *shown[index + 1 :]])
                 unique = distinctive(item, group)
                 yield NoteSpec(
                     self.key,
