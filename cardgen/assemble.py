@@ -8,7 +8,6 @@ deck's version, package and changelog; the new lock. Nothing here touches the di
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -81,14 +80,14 @@ def compile_source(
     """
     specs = notes_of(source)
     types = _note_types(source, lock, {s.pattern for s in specs})
-    wanted, outs = _notes(source, specs, types, lock.namespace or identity.LEGACY, progress)
+    wanted, outs = _notes(source, specs, types, lock, progress)
     live = {w.key for w in wanted}
     old = retire.Previous.read(previous or {})
     current = {m.model_id: m for m in types.models.values()}
     retiring = retire.retire(source, lock, live, old, current, clock.today(), leave_out)
     wanted, outs = wanted + retiring.wanted, outs + retiring.outs
     plan = identity.plan(lock, wanted, _type_wants(types), clock)
-    outs = [(deck_id, dataclasses.replace(note, assigned=plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
+    outs = [(deck_id, NoteOut(note.note, note.subdeck, plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
     changed = diffs(source, lock, plan, outs, wanted, retiring, types, old)
     model_mods = {m.model_id: plan.models[p].mod for p, m in types.models.items()}
     model_mods.update({model_id: int(old.models[model_id]["mod"]) for model_id in retiring.models})
@@ -152,10 +151,12 @@ def _notes(
     source: Source,
     specs: list[NoteSpec],
     types: NoteTypes,
-    namespace: str,
+    lock: Lock,
     progress: Progress,
 ) -> tuple[list[Wanted], list[tuple[str, NoteOut]]]:
     """What the build wants for each note of the source, and the note, by deck id."""
+    namespace = lock.namespace or identity.LEGACY
+    locked = {key: entry.hash for entries in (lock.retired, lock.notes) for key, entry in entries.items()}
     problems: list[Problem] = []
     wanted: list[Wanted] = []
     outs: list[tuple[str, NoteOut]] = []
@@ -169,8 +170,10 @@ def _notes(
         if not ords:
             line, col = spec.fact.mark
             problems.append(Problem(str(source.path), line, col, f"fact '{spec.fact.id}' would make a note with no card; fill in its text"))
-        legacy = identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck)
-        wanted.append(Wanted(f"{spec.pattern}:{spec.key}", identity.content_hash(spec.fields, spec.tags), ords, also=(legacy,)))
+        key, content = f"{spec.pattern}:{spec.key}", identity.content_hash(spec.fields, spec.tags)
+        # The hash an older cardgen wrote for the same content counts only where the lock's differs.
+        also = () if locked.get(key, content) == content else (identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck),)
+        wanted.append(Wanted(key, content, ords, also=also))
         outs.append((spec.fact.topic.deck, NoteOut(made, spec.fact.topic.subdeck, Assigned(0, 0))))
     if problems:
         raise SourceError(problems)

@@ -85,6 +85,28 @@ def test_mods_move_only_with_content_strictly_forward_and_never_to_the_future(sm
     assert lock_of(out)["notes"][key]["mod"] == T0 + 201
 
 
+def test_a_lock_written_when_the_hash_held_the_subdeck_moves_no_mod(small: Path, tmp_path: Path) -> None:
+    # Locks from before 236374b hashed a note's subdeck too. Those hashes must still count
+    # as unchanged, or the first build after an upgrade stamps every note anew and each
+    # import overwrites learners' own edits for nothing.
+    from cardgen.assemble import notes_of
+    from cardgen.validate import read_source
+
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    old = lock_of(out)
+    for spec in notes_of(read_source(small)):
+        entry = old["notes"][f"{spec.pattern}:{spec.key}"]
+        entry["hash"] = identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck)
+    (out / LOCK_NAME).write_text(json.dumps(old))
+
+    build_at(small, out, T0 + 100)
+    new = lock_of(out)
+    assert {k: e["mod"] for k, e in new["notes"].items()} == {k: e["mod"] for k, e in old["notes"].items()}
+    assert {e["mod"] for e in new["notes"].values()} == {T0}
+    assert all(new["notes"][k]["hash"] != e["hash"] for k, e in old["notes"].items())  # the new form is written
+
+
 def test_source_date_epoch_stamps_new_notes(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     out = tmp_path / "decks"
