@@ -2,8 +2,8 @@
 
 genanki's quirks stay here. It stamps every note, card and note type with one build time
 and numbers ids from it; it leaves a temporary SQLite file per package; its zip carries
-wall-clock dates. So genanki writes into an in-memory database only, the ids and mods the
-lock settled are put in afterwards, and the zip is written with fixed dates and order.
+wall-clock dates. So genanki writes into an in-memory database only, through a cursor that
+puts in the ids and mods the lock settled, and the zip is written with fixed dates and order.
 """
 
 from __future__ import annotations
@@ -154,8 +154,9 @@ def write(
         cursor = conn.cursor()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # genanki warns about HTML we wrote on purpose
-            genanki.Package(list(decks.values())).write_to_db(cursor, 0, ids())
-        _settle_mods(cursor, settled.values(), model_mods)
+            stamped = _Stamped(cursor, {out.assigned.id: out.assigned.mod for out in settled.values()})
+            genanki.Package(list(decks.values())).write_to_db(stamped, 0, ids())
+        _settle_model_mods(cursor, model_mods)
         conn.commit()
         collection = conn.serialize()
     finally:
@@ -163,10 +164,32 @@ def write(
     return _zip({"collection.anki2": collection, "media": b"{}"})
 
 
-def _settle_mods(cursor: sqlite3.Cursor, notes: Iterable[NoteOut], model_mods: Mapping[int, int]) -> None:
-    """genanki stamped everything with one time; each note and note type gets the lock's."""
-    cursor.executemany("UPDATE notes SET mod = ? WHERE id = ?", [(n.assigned.mod, n.assigned.id) for n in notes])
-    cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+class _Stamped:
+    """genanki's cursor, through which each note and its cards get the mod the lock settled
+    for the note instead of genanki's one build time, as genanki inserts them."""
+
+    _NOTE, _CARD = "INSERT INTO notes ", "INSERT INTO cards "
+
+    def __init__(self, cursor: sqlite3.Cursor, mods: Mapping[int, int]) -> None:
+        self.cursor, self.mods = cursor, mods
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        if sql.startswith(self._NOTE):  # (id, guid, mid, mod, ...)
+            params = (*params[:3], self.mods[params[0]], *params[4:])
+        elif sql.startswith(self._CARD):  # (id, nid, did, ord, mod, ...)
+            params = (*params[:4], self.mods[params[1]], *params[5:])
+        return self.cursor.execute(sql, params)
+
+    def executescript(self, script: str) -> sqlite3.Cursor:
+        return self.cursor.executescript(script)
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self.cursor.lastrowid
+
+
+def _settle_model_mods(cursor: sqlite3.Cursor, model_mods: Mapping[int, int]) -> None:
+    """genanki stamped every note type with one time; each gets the lock's."""
     (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
     models = json.loads(models_json)
     for key, value in models.items():
@@ -232,20 +255,17 @@ def _json(value: Any) -> Any:
     return value
 
 
-def contents(data: bytes) -> dict[str, Any]:
-    """What a package holds, in a form that compares equal across machines and SQLite builds."""
+def _collection(data: bytes) -> sqlite3.Connection:
+    """A package's collection, opened in memory."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         collection = _entry(archive, "collection.anki2")
     conn = sqlite3.connect(":memory:")
-    try:
-        conn.deserialize(collection)
-        notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
-        cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
-        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
-    finally:
-        conn.close()
-    decks = {int(k): v for k, v in json.loads(decks_json).items()}
-    models = {
+    conn.deserialize(collection)
+    return conn
+
+
+def _models(models_json: str) -> dict[int, dict[str, Any]]:
+    return {
         int(k): {
             "name": m["name"],
             "mod": m["mod"],
@@ -256,20 +276,42 @@ def contents(data: bytes) -> dict[str, Any]:
         }
         for k, m in json.loads(models_json).items()
     }
+
+
+def contents(data: bytes) -> dict[str, Any]:
+    """What a package holds, in a form that compares equal across machines and SQLite builds."""
+    conn = _collection(data)
+    try:
+        notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
+        cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
+        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
+    finally:
+        conn.close()
+    decks = {int(k): v for k, v in json.loads(decks_json).items()}
     return {
         "notes": [list(row) for row in notes],
         "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
         "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
-        "models": models,
+        "models": _models(models_json),
         "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
     }
 
 
 def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]]]:
-    """The notes of a previous package by GUID, and its note types by id."""
-    held = contents(data)
+    """The notes of a previous package by GUID, and its note types by id: what `contents`
+    says of them, read with one query (every rebuild pays for this)."""
+    conn = _collection(data)
+    try:
+        decks = {int(k): v["name"] for k, v in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]).items()}
+        # A note's subdeck is its last card's, as `contents` maps it (cards by id, the last one kept).
+        rows = conn.execute(
+            "SELECT guid, mid, flds, tags, (SELECT did FROM cards WHERE cards.nid = notes.id ORDER BY cards.id DESC LIMIT 1) FROM notes"
+        ).fetchall()
+        (models_json,) = conn.execute("SELECT models FROM col").fetchone()
+    finally:
+        conn.close()
     notes = {
-        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), held["note_decks"].get(nid, ""))
-        for guid, nid, mid, _mod, tags, flds in held["notes"]
+        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), decks[did] if did is not None else "")
+        for guid, mid, flds, tags, did in rows
     }
-    return notes, held["models"]
+    return notes, _models(models_json)
