@@ -85,6 +85,14 @@ def test_a_removed_deck_ships_a_last_version_with_its_notes_retired_and_no_revie
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".apkg"} == before
     assert deck_diff(small, out, "b12", T0 + 180).version_to == 2
 
+    # Answered from the last build's record, a build says of every deck what a real build says.
+    from cardgen.upgrade import report
+
+    cached = build(small, out)
+    assert cached.up_to_date
+    assert report(cached.decks) == report(build(small, out, cached=False).decks)
+    assert "deck 'b12' is no longer in the source" in report(cached.decks), report(cached.decks)
+
 
 def test_a_deck_with_a_new_id_keeps_learners_notes_and_its_old_package_goes(small: Path, tmp_path: Path, col: Collection) -> None:
     out = tmp_path / "decks"
