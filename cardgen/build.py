@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping
 
 from cardgen import atomic, identity, package, stamp
 from cardgen import lock as lockfile
-from cardgen.assemble import Progress, Result, compile_source, quiet
+from cardgen.assemble import Compiled, Progress, Result, compile_source, quiet
 from cardgen.errors import OutputError
 from cardgen.identity import Clock
 from cardgen.load import read_bytes
@@ -90,9 +90,7 @@ def build(
                 atomic.remove_stale_temps(out, known["files"])
             return _unchanged(known["summary"])
         with _no_gc():
-            source = read_source(source_path, source_bytes, patterns)
-            lock, said = lock_in(out, source, recover_lock)
-            compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress)
+            compiled, said, inputs = _compile(source_path, source_bytes, out, clock, progress, recover_lock, patterns)
         r = compiled.result
         if said:
             r = dataclasses.replace(r, notices=(said, *r.notices))
@@ -116,15 +114,26 @@ def build(
             ],
         }
         try:  # a cache: failing to write it costs the next build time, nothing else
-            atomic.write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, source.inputs)})
+            atomic.write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)})
         except (OutputError, OSError):
             pass
     return dataclasses.replace(r, written=tuple(written))
 
 
+def _compile(
+    source_path: Path, data: bytes, out: Path, clock: Clock | None, progress: Progress, recover_lock: bool, patterns: Registry
+) -> tuple[Compiled, str, Mapping[Path, str]]:
+    """The build's files, what recovering the lock said, and the documents read. A function
+    of its own so that the source, the lock and every note are freed when it returns: the
+    cycle collector, turned back on, would otherwise walk them all once more."""
+    source = read_source(source_path, data, patterns)
+    lock, said = lock_in(out, source, recover_lock)
+    return compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress), said, source.inputs
+
+
 def diff(source_path: Path, out: Path, *, clock: Clock | None = None, patterns: Registry = PATTERNS) -> Result:
     """What a build would change, without writing anything."""
-    with _no_gc(), atomic.exclusive(out, shared=True):
-        source = read_source(source_path, patterns=patterns)
-        lock = lock_in(out, source)[0]
-        return compile_source(source, lock, clock or Clock(), read_previous(out, source, lock)).result
+    with atomic.exclusive(out, shared=True):
+        with _no_gc():
+            result = _compile(source_path, read_bytes(source_path), out, clock, quiet, False, patterns)[0].result
+        return result
