@@ -156,6 +156,9 @@ def write(
             warnings.simplefilter("ignore")  # genanki warns about HTML we wrote on purpose
             stamped = _Stamped(cursor, {out.assigned.id: out.assigned.mod for out in settled.values()})
             genanki.Package(list(decks.values())).write_to_db(stamped, 0, ids())
+        rows = cursor.execute("SELECT (SELECT count() FROM notes) + (SELECT count() FROM cards)").fetchone()[0]
+        if stamped.stamped != rows:  # genanki's SQL changed: its one build time would reach learners
+            raise RuntimeError(f"genanki wrote {rows} note and card rows and cardgen stamped {stamped.stamped}; check its INSERTs")
         _settle_model_mods(cursor, model_mods)
         conn.commit()
         collection = conn.serialize()
@@ -172,12 +175,15 @@ class _Stamped:
 
     def __init__(self, cursor: sqlite3.Cursor, mods: Mapping[int, int]) -> None:
         self.cursor, self.mods = cursor, mods
+        self.stamped = 0  # rows given their mod: write() checks that none was missed
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         if sql.startswith(self._NOTE):  # (id, guid, mid, mod, ...)
             params = (*params[:3], self.mods[params[0]], *params[4:])
+            self.stamped += 1
         elif sql.startswith(self._CARD):  # (id, nid, did, ord, mod, ...)
             params = (*params[:4], self.mods[params[1]], *params[5:])
+            self.stamped += 1
         return self.cursor.execute(sql, params)
 
     def executescript(self, script: str) -> sqlite3.Cursor:
@@ -255,17 +261,20 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _collection(data: bytes) -> sqlite3.Connection:
-    """A package's collection, opened in memory."""
+def contents(data: bytes) -> dict[str, Any]:
+    """What a package holds, in a form that compares equal across machines and SQLite builds."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         collection = _entry(archive, "collection.anki2")
     conn = sqlite3.connect(":memory:")
-    conn.deserialize(collection)
-    return conn
-
-
-def _models(models_json: str) -> dict[int, dict[str, Any]]:
-    return {
+    try:
+        conn.deserialize(collection)
+        notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
+        cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
+        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
+    finally:
+        conn.close()
+    decks = {int(k): v for k, v in json.loads(decks_json).items()}
+    models = {
         int(k): {
             "name": m["name"],
             "mod": m["mod"],
@@ -276,42 +285,20 @@ def _models(models_json: str) -> dict[int, dict[str, Any]]:
         }
         for k, m in json.loads(models_json).items()
     }
-
-
-def contents(data: bytes) -> dict[str, Any]:
-    """What a package holds, in a form that compares equal across machines and SQLite builds."""
-    conn = _collection(data)
-    try:
-        notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
-        cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
-        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
-    finally:
-        conn.close()
-    decks = {int(k): v for k, v in json.loads(decks_json).items()}
     return {
         "notes": [list(row) for row in notes],
         "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
         "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
-        "models": _models(models_json),
+        "models": models,
         "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
     }
 
 
 def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]]]:
-    """The notes of a previous package by GUID, and its note types by id: what `contents`
-    says of them, read with one query (every rebuild pays for this)."""
-    conn = _collection(data)
-    try:
-        decks = {int(k): v["name"] for k, v in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]).items()}
-        # A note's subdeck is its last card's, as `contents` maps it (cards by id, the last one kept).
-        rows = conn.execute(
-            "SELECT guid, mid, flds, tags, (SELECT did FROM cards WHERE cards.nid = notes.id ORDER BY cards.id DESC LIMIT 1) FROM notes"
-        ).fetchall()
-        (models_json,) = conn.execute("SELECT models FROM col").fetchone()
-    finally:
-        conn.close()
+    """The notes of a previous package by GUID, and its note types by id."""
+    held = contents(data)
     notes = {
-        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), decks[did] if did is not None else "")
-        for guid, mid, flds, tags, did in rows
+        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), held["note_decks"].get(nid, ""))
+        for guid, nid, mid, _mod, tags, flds in held["notes"]
     }
-    return notes, _models(models_json)
+    return notes, held["models"]

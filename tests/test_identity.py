@@ -85,6 +85,17 @@ def test_mods_move_only_with_content_strictly_forward_and_never_to_the_future(sm
     assert lock_of(out)["notes"][key]["mod"] == T0 + 201
 
 
+def test_every_card_ships_with_its_notes_mod_never_genankis_build_time(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    small.write_text(small.read_text().replace("Our vital organs", "Our vital organs!"))
+    build_at(small, out, T0 + 200)
+    held = package.contents((out / "bones.apkg").read_bytes())
+    note_mods = {note_id: mod for _guid, note_id, _mid, mod, _tags, _flds in held["notes"]}
+    assert sorted(set(note_mods.values())) == [T0, T0 + 200]  # the edited note moved, the others kept theirs
+    assert all(mod == note_mods[nid] for _cid, nid, _deck, _ord, mod in held["cards"])
+
+
 def test_a_lock_written_when_the_hash_held_the_subdeck_moves_no_mod(small: Path, tmp_path: Path) -> None:
     # Locks from before 236374b hashed a note's subdeck too. Those hashes must still count
     # as unchanged, or the first build after an upgrade stamps every note anew and each
