@@ -40,6 +40,8 @@ _SCALAR_TAGS = {
 }
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_ALLOWED_TAGS = _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}
+_STR_TAG = "tag:yaml.org,2002:str"
 
 Mark = tuple[int, int]
 
@@ -163,7 +165,7 @@ def _walk(name: str, text: str, problems: list[Problem]) -> None:
             problems.append(Problem(name, line, col, f"alias '*{event.anchor}'; aliases are not supported, write the value out"))
         elif isinstance(event, yaml.NodeEvent):
             tag = getattr(event, "tag", None)
-            if tag is not None and tag != "!" and tag not in _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}:
+            if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
                 problems.append(Problem(name, line, col, f"tag '{tag}' is not allowed; remove it, values are plain text"))
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -196,10 +198,6 @@ class _Repeated(Exception):
     """The composed tree shares a node: the document uses an alias."""
 
 
-_ALLOWED_TAGS = _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}
-_STR_TAG = "tag:yaml.org,2002:str"
-
-
 def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int] | None) -> Any:
     """The node as Map, Seq and plain values. `seen` holds the nodes walked, when the text
     has an anchor ('&') and so may have aliases; without one, no node can be shared."""
@@ -221,12 +219,10 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
             problems.append(Problem(name, line, col, f"tag '{tag}' is not allowed; remove it, values are plain text"))
         return None
     if isinstance(node, yaml.MappingNode):
-        start = node.start_mark
-        result = Map(mark=(start.line + 1, start.column + 1))
+        result = Map(mark=_mark(node.start_mark))
         key_marks, value_marks = result.key_marks, result.value_marks
         for key_node, value_node in node.value:
-            start = key_node.start_mark
-            kline, kcol = start.line + 1, start.column + 1
+            kline, kcol = _mark(key_node.start_mark)
             if key_node.tag != _STR_TAG or not isinstance(key_node, yaml.ScalarNode):
                 problems.append(Problem(name, kline, kcol, "a key must be plain text; quote it or rename it"))
                 continue
@@ -244,17 +240,14 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
                 continue
             result[key] = _convert(name, value_node, problems, seen)
             key_marks[key] = (kline, kcol)
-            start = value_node.start_mark
-            value_marks[key] = (start.line + 1, start.column + 1)
+            value_marks[key] = _mark(value_node.start_mark)
         return result
     if isinstance(node, yaml.SequenceNode):
-        start = node.start_mark
-        seq = Seq(mark=(start.line + 1, start.column + 1))
+        seq = Seq(mark=_mark(node.start_mark))
         marks = seq.item_marks
         for item in node.value:
             seq.append(_convert(name, item, problems, seen))
-            start = item.start_mark
-            marks.append((start.line + 1, start.column + 1))
+            marks.append(_mark(item.start_mark))
         return seq
     assert isinstance(node, yaml.ScalarNode)
     if tag == _STR_TAG:

@@ -240,3 +240,29 @@ def test_a_deck_name_is_matched_ignoring_case_and_blank_parts_show_as_blank(tmp_
     assert col.decks.id("test bones:: BASICS ") == first
     assert col.decks.name(col.decks.id("Test Bones::")) == "Test Bones::blank"
     assert col.decks.name(col.decks.id("  ")) == "blank"
+
+
+def _nested(style: str, depth: int) -> str:
+    if style == "block":
+        return "".join(f"{'  ' * level}k:\n" for level in range(depth)) + f"{'  ' * depth}v\n"
+    if style == "compact sequences":
+        return "k:\n  " + "- " * (depth - 1) + "v\n"
+    if style == "flow":
+        return "k: " + "[" * depth + "]" * depth + "\n"
+    return "".join(f"{'  ' * level}k:\n" for level in range(8)) + "  " * 8 + "k: " + "{a: " * (depth - 8) + "v" + "}" * (depth - 8) + "\n"
+
+
+@pytest.mark.parametrize("style", ["block", "compact sequences", "flow", "block then flow"])
+def test_nesting_one_level_past_the_limit_is_refused_in_every_style(style: str, tmp_path: Path) -> None:
+    # The composer recurses in C, so depth is refused before it runs; a cheap bound decides
+    # which sources pay for the exact walk, and it must never let a deep one through.
+    from cardgen.errors import SourceError
+    from cardgen.load import MAX_DEPTH, load
+
+    path = tmp_path / "deep.yaml"
+    path.write_text(_nested(style, MAX_DEPTH + 1))
+    with pytest.raises(SourceError) as refused:
+        load(path)
+    assert any(f"nesting deeper than {MAX_DEPTH} levels" in p.message for p in refused.value.problems), refused.value.problems
+    path.write_text(_nested(style, MAX_DEPTH - 1))
+    load(path)  # within the limit: read as data
