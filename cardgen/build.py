@@ -90,7 +90,9 @@ def build(
                 atomic.remove_stale_temps(out, known["files"])
             return _unchanged(known["summary"])
         with _no_gc():
-            compiled, said, inputs = _compile(source_path, source_bytes, out, clock, progress, recover_lock, patterns)
+            compiled, said, inputs = _compile(
+                source_path, source_bytes, out, clock=clock, progress=progress, recover_lock=recover_lock, patterns=patterns
+            )
         r = compiled.result
         if said:
             r = dataclasses.replace(r, notices=(said, *r.notices))
@@ -121,7 +123,7 @@ def build(
 
 
 def _compile(
-    source_path: Path, data: bytes, out: Path, clock: Clock | None, progress: Progress, recover_lock: bool, patterns: Registry
+    source_path: Path, data: bytes, out: Path, *, clock: Clock | None, progress: Progress, recover_lock: bool, patterns: Registry
 ) -> tuple[Compiled, str, Mapping[Path, str]]:
     """The build's files, what recovering the lock said, and the documents read. A function
     of its own so that the source, the lock and every note are freed when it returns: the
@@ -133,7 +135,8 @@ def _compile(
 
 def diff(source_path: Path, out: Path, *, clock: Clock | None = None, patterns: Registry = PATTERNS) -> Result:
     """What a build would change, without writing anything."""
-    with atomic.exclusive(out, shared=True):
-        with _no_gc():
-            result = _compile(source_path, read_bytes(source_path), out, clock, quiet, False, patterns)[0].result
-        return result
+    with atomic.exclusive(out, shared=True), _no_gc():  # the collector comes back on after _compile has freed all
+        compiled, _, _ = _compile(
+            source_path, read_bytes(source_path), out, clock=clock, progress=quiet, recover_lock=False, patterns=patterns
+        )
+    return compiled.result
