@@ -143,6 +143,16 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
         '"concept":',
         'note_types."concept".schema',
     ),
+    "schema fields a number": (
+        lambda t: _entry(t, "concept", lambda e: e["schema"].update(fields=5)),
+        '"concept":',
+        'note_types."concept".schema.fields is a number, expected a list of ids',
+    ),
+    "changelog note types text": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(note_types="cardgen: concept")),
+        '"bones":',
+        'decks."bones".changelog[0].note_types is text, expected a list',
+    ),
     "no format": (lambda t: t.replace(' "format": 1,\n', "", 1), "", 'the lock has no "format"; expected "format": 1'),
     "namespace a number": (
         lambda t: t.replace('"namespace": "test-small"', '"namespace": 5', 1),
