@@ -212,6 +212,11 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
         '"bones":',
         'decks."bones".changelog[0].notes is 5, expected text',
     ),
+    "changelog note types a number": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(note_types=5)),
+        '"bones":',
+        'decks."bones".changelog[0].note_types is a number, expected a list',
+    ),
     "changelog note type a number": (
         lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(note_types=[5])),
         '"bones":',
