@@ -394,7 +394,9 @@ class _Checker:
             self.fail(line, f"{where}.schema", 'expected {"fields": [ids], "templates": [ids]}')
         else:
             for part in ("fields", "templates"):
-                values = schema[part] if isinstance(schema[part], list) else [None]
+                values = schema[part] if isinstance(schema[part], list) else []
+                if not isinstance(schema[part], list):
+                    self.fail(line, f"{where}.schema.{part}", f"is {_kind(schema[part])}, expected a list of ids")
                 ids[part] = tuple(self.number(v, f"{where}.schema.{part}", line) for v in values)
         return NoteType(
             self.number(entry["id"], f"{where}.id", line),
@@ -414,7 +416,9 @@ class _Checker:
         for n, change in enumerate(changes):
             at = f"{where}.changelog[{n}]"
             if self.fields(change, at, line, ("version", "date", "notes", "note_types")):
-                kinds = change["note_types"] if isinstance(change["note_types"], list) else [None]
+                kinds = change["note_types"] if isinstance(change["note_types"], list) else []
+                if not isinstance(change["note_types"], list):
+                    self.fail(line, f"{at}.note_types", f"is {_kind(change['note_types'])}, expected a list")
                 made.append(
                     Change(
                         self.number(change["version"], f"{at}.version", line),

@@ -119,7 +119,7 @@ def schema_problems(
                 f"note type '{m.name}' changed schema ({_schema_change(old.schema, schemas[pattern])}). Under Anki's "
                 "default import options every learner would get a second note type ('Name+') whose notes never update. "
                 f"Declare it in {source.path}: note_types: {{{pattern}: {{version: {old.version + 1}, "
-                "migration: \"what changed\"}}}}, or keep the fields' and card types' keys as they were"
+                "migration: \"what changed\"}}, or keep the fields' and card types' keys as they were"
             )
     return problems
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import FIXTURES, T0, build_at, copy_source, run
+from conftest import FIXTURES, T0, build_at, copy_source, edit, run
 from engine import import_package, open_collection, review
 
 from cardgen import lock as lockfile
@@ -68,14 +68,26 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "mod true": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=True)), f'"{NOTE}":', "mod is true, expected a whole number"),
     "mod null": (lambda t: _entry(t, NOTE, lambda e: e.update(mod=None)), f'"{NOTE}":', "mod is null, expected a whole number"),
     "cards a list": (lambda t: _entry(t, NOTE, lambda e: e.update(cards=[1])), f'"{NOTE}":', "cards is a list, expected an object"),
-    "ordinal x": (lambda t: _entry(t, NOTE, lambda e: e.update(cards={"x": 5})), f'"{NOTE}":', 'has the ordinal "x"'),
-    "no hash": (lambda t: _entry(t, NOTE, lambda e: e.pop("hash")), f'"{NOTE}":', "has no hash"),
+    "ordinals x and y": (  # each bad ordinal is named, not only the first
+        lambda t: _entry(t, NOTE, lambda e: e.update(cards={"x": 5, "y": 6})),
+        f'"{NOTE}":',
+        f'notes."{NOTE}".cards has the ordinal "y", expected 0, 1, 2',
+    ),
+    "no hash or mod": (
+        lambda t: _entry(t, NOTE, lambda e: (e.pop("hash"), e.pop("mod"))),
+        f'"{NOTE}":',
+        f'notes."{NOTE}" has no hash, mod;',
+    ),
     "hash not hex": (
         lambda t: _entry(t, NOTE, lambda e: e.update(hash="zz")),
         f'"{NOTE}":',
         'hash is "zz", expected a content hash of 32 hex digits',
     ),
-    "unknown key": (lambda t: _entry(t, NOTE, lambda e: e.update(colour=1)), f'"{NOTE}":', "has colour, which a lock entry does not hold"),
+    "unknown keys": (
+        lambda t: _entry(t, NOTE, lambda e: e.update(colour=1, size=2)),
+        f'"{NOTE}":',
+        f'notes."{NOTE}" has colour, size, which a lock entry does not hold',
+    ),
     "schema a list": (lambda t: _entry(t, "concept", lambda e: e.update(schema=[])), '"concept":', 'schema expected {"fields"'),
     "changelog text": (lambda t: _entry(t, "bones", lambda e: e.update(changelog="v1")), '"bones":', "changelog is text, expected a list"),
     "bad date": (
@@ -87,17 +99,17 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
     "format 2": (lambda t: t.replace('"format": 1', '"format": 2'), '"format":', 'format" is 2; this cardgen reads format 1'),
     "notes a list": (lambda t: re.sub(r'"notes": \{.*?\n \}', '"notes": []', t, flags=re.S), '"notes":', '"notes" is a list'),
     "not JSON": (lambda t: t.replace(f'"{NOTE}": ', f'"{NOTE}": {{', 1), f'"{NOTE}":', "the lock is not valid JSON"),
-    "a list": (lambda t: "[]", "", "the lock is a list, expected an object"),
+    "a list": (lambda t: "[]", "", "the lock is a list, expected an object with note_types, notes, retired, decks"),
     "empty": (lambda t: "", "", "the lock is not valid JSON"),
     "duplicate key": (
         lambda t: t.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1),
         f'"{NOTE}":',
-        "appears 2 times; keep one of its lines",
+        f'the key "{NOTE}" appears 2 times; keep one of its lines',
     ),
     "entry a number": (
         lambda t: _entry(t, NOTE, lambda e: (e.clear(), e.update(x=1))).replace('{"x": 1}', "5"),
         f'"{NOTE}":',
-        "is a number, expected an object",
+        f'notes."{NOTE}" is a number, expected an object',
     ),
     "ordinal 1000": (
         lambda t: _entry(t, NOTE, lambda e: e.update(cards={"1000": 5})),
@@ -143,6 +155,83 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
         '"concept":',
         'note_types."concept".schema',
     ),
+    "schema fields a number": (
+        lambda t: _entry(t, "concept", lambda e: e["schema"].update(fields=5)),
+        '"concept":',
+        'note_types."concept".schema.fields is a number, expected a list of ids',
+    ),
+    "changelog note types text": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(note_types="cardgen: concept")),
+        '"bones":',
+        'decks."bones".changelog[0].note_types is text, expected a list',
+    ),
+    "entry true": (
+        lambda t: _entry(t, NOTE, lambda e: (e.clear(), e.update(x=1))).replace('{"x": 1}', "true"),
+        f'"{NOTE}":',
+        f'notes."{NOTE}" is true/false, expected an object',
+    ),
+    "notes null": (
+        lambda t: re.sub(r'"notes": \{.*?\n \}', '"notes": null', t, flags=re.S),
+        '"notes":',
+        '"notes" is null, expected an object',
+    ),
+    "mod 1.5": (
+        lambda t: _entry(t, NOTE, lambda e: e.update(mod=1.5)),
+        f'"{NOTE}":',
+        f'notes."{NOTE}".mod is 1.5, expected a whole number;',
+    ),
+    "note type no schema": (lambda t: _entry(t, "concept", lambda e: e.pop("schema")), '"concept":', 'note_types."concept" has no schema'),
+    "note type id text": (
+        lambda t: _entry(t, "concept", lambda e: e.update(id="x")),
+        '"concept":',
+        'note_types."concept".id is "x", expected a whole number',
+    ),
+    "schema without templates": (
+        lambda t: _entry(t, "concept", lambda e: e["schema"].pop("templates")),
+        '"concept":',
+        'note_types."concept".schema expected {"fields": [ids], "templates": [ids]}',
+    ),
+    "changelog an object": (
+        lambda t: _entry(t, "bones", lambda e: e.update(changelog={})),
+        '"bones":',
+        'decks."bones".changelog is an object, expected a list',
+    ),
+    "deck no changelog": (lambda t: _entry(t, "bones", lambda e: e.pop("changelog")), '"bones":', 'decks."bones" has no changelog'),
+    "changelog entry no notes": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].pop("notes")),
+        '"bones":',
+        'decks."bones".changelog[0] has no notes',
+    ),
+    "changelog version text": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(version="1")),
+        '"bones":',
+        'decks."bones".changelog[0].version is "1", expected a whole number',
+    ),
+    "changelog notes a number": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(notes=5)),
+        '"bones":',
+        'decks."bones".changelog[0].notes is 5, expected text',
+    ),
+    "changelog note types a number": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(note_types=5)),
+        '"bones":',
+        'decks."bones".changelog[0].note_types is a number, expected a list',
+    ),
+    "changelog note type a number": (
+        lambda t: _entry(t, "bones", lambda e: e["changelog"][0].update(note_types=[5])),
+        '"bones":',
+        'decks."bones".changelog[0].note_types is 5, expected text',
+    ),
+    "on one line": (  # as a JSON formatter may leave it: every key is on line 1
+        lambda t: json.dumps(json.loads(_entry(t, NOTE, lambda e: e.update(mod="x")))),
+        "",
+        f'notes."{NOTE}".mod is "x", expected a whole number',
+    ),
+    "a blank first line": (
+        lambda t: "\n" + _entry(t, NOTE, lambda e: e.update(mod="x")),
+        f'"{NOTE}":',
+        f'notes."{NOTE}".mod is "x", expected a whole number',
+    ),
     "no format": (lambda t: t.replace(' "format": 1,\n', "", 1), "", 'the lock has no "format"; expected "format": 1'),
     "namespace a number": (
         lambda t: t.replace('"namespace": "test-small"', '"namespace": 5', 1),
@@ -166,6 +255,7 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
 def test_a_hand_edited_lock_is_an_error_at_its_line_and_nothing_is_written(name: str, small: Path, tmp_path: Path) -> None:
     out = _built(small, tmp_path)
     edit, at, says = EDITS[name]
+    count = {"ordinals x and y": 2, "merge markers": 3}.get(name, 1)  # each problem once, and no other
     path = out / lockfile.NAME
     text = edit(path.read_text())
     path.write_text(text)
@@ -177,7 +267,8 @@ def test_a_hand_edited_lock_is_an_error_at_its_line_and_nothing_is_written(name:
         line = _line_of(text, at) if at else 1
         assert f"{path}:{line}" in result.output, result.output
         assert says in result.output, result.output
-        assert "restore it from version control" in result.output or "keep" in result.output
+        assert f"\n{count} problem{'s' * (count != 1)} found" in result.output, result.output
+        assert f"restore it from version control (git checkout -- {path}), or mend that line" in result.output or "keep" in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
@@ -368,3 +459,75 @@ def test_a_lock_that_is_not_utf8_is_an_error_at_its_line_and_nothing_is_written(
         result.output
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_merge_markers_are_named_at_each_marker_and_a_doubled_key_at_its_line(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    text = path.read_text()
+    marked = text.replace(f'  "{NOTE}": ', f'<<<<<<< HEAD\n  "{NOTE}": ', 1).replace("\n }", "\n=======\n>>>>>>> other\n }", 1)
+    path.write_text(marked)
+    result = run("build", "--source", small, "--out", out)
+    advice = (
+        "an unresolved merge conflict; each entry is one line, so keep the lines of both sides (and one of any key both sides "
+        "changed), delete the markers, and build: ids both branches allocated are given new ones"
+    )
+    lines = sorted(_line_of(marked, marker) for marker in ("<<<<<<<", "=======", ">>>>>>>"))
+    assert result.output.splitlines()[:3] == [f"Error: {path}:{lines[0]}:1: {advice}", *(f"{path}:{n}:1: {advice}" for n in lines[1:])]
+
+    doubled = text.replace(f'  "{NOTE}": ', f'  "{NOTE}": {{}},\n  "{NOTE}": ', 1)
+    path.write_text(doubled)
+    result = run("build", "--source", small, "--out", out)
+    assert f"Error: {path}:{_line_of(doubled, NOTE)}: the key {json.dumps(NOTE)} appears 2 times; keep one of its lines\n" in result.output
+
+
+def test_a_problem_is_named_at_its_own_sections_line_when_a_deck_has_a_note_types_key(small: Path, tmp_path: Path) -> None:
+    """A deck whose id is "concept", like the note type: a problem of the deck's entry is at the deck's line."""
+    edit(small, "  - id: b12\n", "  - id: concept\n")
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    text = path.read_text()
+    decks = text.index('"decks"')
+    text = text[:decks] + _entry(text[decks:], "concept", lambda e: e.update(version="1"))
+    path.write_text(text)
+    result = run("build", "--source", small, "--out", out)
+    line = text[: text.index('  "concept": ', decks)].count("\n") + 1
+    assert line > _line_of(text, '  "concept": ')  # the note type's line comes first
+    assert f'Error: {path}:{line}: decks."concept".version is "1", expected a whole number' in result.output, result.output
+
+
+def test_a_lock_without_sections_reads_as_one_with_nothing_in_them(tmp_path: Path) -> None:
+    assert lockfile.parse(b'{"format": 1}', tmp_path / lockfile.NAME) == lockfile.Lock()
+
+
+def test_the_largest_ids_and_a_cloze_of_over_a_hundred_cards_read_back(tmp_path: Path) -> None:
+    locked = lockfile.Lock(
+        namespace="test-small",
+        notes={"cloze:long": lockfile.Note(lockfile.MAX_ID, "a" * 32, lockfile.MAX_ID, {0: 6, 100: lockfile.MAX_ID})},
+    )
+    assert lockfile.parse(locked.dump(), tmp_path / lockfile.NAME) == locked
+
+
+def test_a_lock_over_64_mib_is_refused_and_one_of_64_mib_is_read(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    raw = path.read_bytes()
+    path.write_bytes(raw + b" " * (lockfile.MAX_BYTES - len(raw)))
+    assert run("diff", "--source", small, "--out", out).exit_code == 0
+    path.write_bytes(raw + b" " * (lockfile.MAX_BYTES + 1 - len(raw)))
+    result = run("diff", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        f"Error: {path}: the lock is over 64 MiB, far larger than any lock cardgen writes; "
+        f"restore it from version control (git checkout -- {path}), or mend that line\n"
+    ), result.output
+
+
+def test_a_lock_that_cannot_be_opened_is_an_error_saying_why(small: Path, tmp_path: Path) -> None:
+    out = _built(small, tmp_path)
+    path = out / lockfile.NAME
+    path.unlink()
+    path.symlink_to(lockfile.NAME)  # a link to itself
+    result = run("diff", "--source", small, "--out", out)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: the lock cannot be read (Too many levels of symbolic links)\n"), result.output

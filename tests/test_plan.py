@@ -107,6 +107,9 @@ def test_a_lock_from_a_clock_that_ran_fast_is_an_error_naming_the_note() -> None
     with pytest.raises(FutureError, match="'c:a' has mod 1767229200 .* later than this machine's clock"):
         plan(lock, [note("c:a"), note("c:b")], [], at(T))
     plan(Lock(notes={"c:a": Note(5, HASH_A, T + 1, {0: 6})}), [note("c:a")], [], at(T))  # a second ahead: see above
+    plan(Lock(notes={"c:a": Note(5, HASH_A, T + 2, {0: 6})}), [note("c:a")], [], at(T))  # two, identity.SLACK, still builds
+    with pytest.raises(FutureError, match="'c:a' has mod 1767225603 "):
+        plan(Lock(notes={"c:a": Note(5, HASH_A, T + 3, {0: 6})}), [note("c:a")], [], at(T))
 
 
 @pytest.mark.parametrize(
