@@ -219,9 +219,10 @@ def parse(raw: bytes, path: Path) -> Lock:
     duplicates: list[tuple[str, int]] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen = Counter(k for k, _ in items)
-        duplicates.extend((k, n) for k, n in seen.items() if n > 1)
-        return dict(items)
+        result = dict(items)
+        if len(result) < len(items):  # only then count: a lock has tens of thousands of objects
+            duplicates.extend((k, n) for k, n in Counter(k for k, _ in items).items() if n > 1)
+        return result
 
     try:
         data = json.loads(text, object_pairs_hook=pairs)
@@ -252,10 +253,12 @@ class _Lines:
         for match in _KEY.finditer(text):
             line += text.count("\n", last, match.start())
             last = match.start()
-            try:
-                self.lines.setdefault(json.loads(match.group(1)), []).append(line)
+            quoted = match.group(1)
+            try:  # the text parsed as JSON already: a key with no escape is what its quotes hold
+                key = quoted[1:-1] if "\\" not in quoted else json.loads(quoted)
             except ValueError:
-                pass
+                continue
+            self.lines.setdefault(key, []).append(line)
 
     def of(self, key: str, after: int = 0) -> int:
         """The first line of `key` at or after line `after`; 1 when it is nowhere."""

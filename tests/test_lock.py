@@ -196,6 +196,11 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
         '"bones":',
         'decks."bones".changelog is an object, expected a list',
     ),
+    "a key written with an escape": (  # \u0062 is "b": the same key to JSON, found at its own line
+        lambda t: _entry(t, "bones", lambda e: e.update(changelog={})).replace('  "bones": ', '  "\\u0062ones": ', 1),
+        '"\\u0062ones":',
+        'decks."bones".changelog is an object, expected a list',
+    ),
     "deck no changelog": (lambda t: _entry(t, "bones", lambda e: e.pop("changelog")), '"bones":', 'decks."bones" has no changelog'),
     "changelog entry no notes": (
         lambda t: _entry(t, "bones", lambda e: e["changelog"][0].pop("notes")),
