@@ -261,7 +261,7 @@ def load(path: Path, data: bytes | None = None) -> Map:
     name = str(path)
     text = read_text(path, data)
     problems = _scan(name, text)
-    if CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully
+    if problems and CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully; _scan found any
         raise SourceError(problems)
     try:
         # libyaml's composer recurses in C: deep nesting must be refused before it runs.

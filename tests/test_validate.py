@@ -266,3 +266,14 @@ def test_nesting_one_level_past_the_limit_is_refused_in_every_style(style: str, 
     assert any(f"nesting deeper than {MAX_DEPTH} levels" in p.message for p in refused.value.problems), refused.value.problems
     path.write_text(_nested(style, MAX_DEPTH - 1))
     load(path)  # within the limit: read as data
+
+
+def test_a_raw_control_character_is_one_problem_even_where_the_depth_is_walked(tmp_path: Path) -> None:
+    # libyaml's reader refuses the character too, with no line: the load stops before any
+    # YAML reading, the walk over a deep source's events among them.
+    path = tmp_path / "both.yaml"
+    path.write_text("k: \x1f\nd: " + "[" * 40 + "]" * 40 + "\n")
+    result = run("validate", "--source", path)
+    assert result.exit_code == 1
+    assert f"{path}:1:4: control character U+001F; delete it" in result.output
+    assert "YAML" not in result.output and "\n1 problem found" in result.output, result.output
