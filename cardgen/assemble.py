@@ -87,7 +87,7 @@ def compile_source(
     retiring = retire.retire(source, lock, live, old, current, clock.today(), leave_out)
     wanted, outs = wanted + retiring.wanted, outs + retiring.outs
     plan = identity.plan(lock, wanted, _type_wants(types), clock)
-    outs = [(deck_id, NoteOut(note.note, note.subdeck, plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
+    outs = [(deck_id, note.settled(plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
     changed = diffs(source, lock, plan, outs, wanted, retiring, types, old)
     model_mods = {m.model_id: plan.models[p].mod for p, m in types.models.items()}
     model_mods.update({model_id: int(old.models[model_id]["mod"]) for model_id in retiring.models})
@@ -165,8 +165,8 @@ def _notes(
         if done % 1000 == 0:
             progress("notes", done, len(specs))
         guid = identity.note_guid(spec.pattern, spec.key, namespace)
-        made = package.note(types.models[spec.pattern], spec.fields, spec.tags, guid, due[done])
-        ords = package.card_ords(made)
+        m = types.models[spec.pattern]
+        ords = package.card_ords(m, spec.fields)
         if not ords:
             line, col = spec.fact.mark
             problems.append(Problem(str(source.path), line, col, f"fact '{spec.fact.id}' would make a note with no card; fill in its text"))
@@ -174,7 +174,8 @@ def _notes(
         # The hash an older cardgen wrote for the same content counts only where the lock's differs.
         also = () if locked.get(key, content) == content else (identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck),)
         wanted.append(Wanted(key, content, ords, also=also))
-        outs.append((spec.fact.topic.deck, NoteOut(made, spec.fact.topic.subdeck, Assigned(0, 0))))
+        made = NoteOut(guid, m.model_id, tuple(spec.fields), tuple(spec.tags), ords, spec.fact.topic.subdeck, Assigned(0, 0), due[done])
+        outs.append((spec.fact.topic.deck, made))
     if problems:
         raise SourceError(problems)
     return wanted, outs

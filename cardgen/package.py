@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 import warnings
 import zipfile
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import genanki
 
@@ -30,24 +31,21 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, 
 
 @dataclass(frozen=True)
 class NoteOut:
-    """A note ready to write: genanki's note (made once: its cards are computed once), where
-    it goes, and the identity the lock settled."""
+    """A note ready to write: its row's values, its cards' ordinals, where it goes, and the
+    identity the lock settled."""
 
-    note: genanki.Note
+    guid: str
+    model_id: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    ords: tuple[int, ...]  # its cards, as `card_ords` generates them
     subdeck: str
     assigned: Assigned
+    due: int = 0  # a new card's position: Anki hands out a deck's new cards in its order
 
-    @property
-    def guid(self) -> str:
-        return str(self.note.guid)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(self.note.fields)
-
-    @property
-    def model_id(self) -> int:
-        return int(self.note.model.model_id)
+    def settled(self, assigned: Assigned) -> NoteOut:
+        """The same note with the identity the lock settled (dataclasses.replace, without its cost)."""
+        return NoteOut(self.guid, self.model_id, self.fields, self.tags, self.ords, self.subdeck, assigned, self.due)
 
 
 @dataclass(frozen=True)
@@ -119,80 +117,72 @@ def model_content(m: genanki.Model) -> dict[str, Any]:
     }
 
 
-def note(m: genanki.Model, fields: Sequence[str], tags: Sequence[str] = (), guid: str | None = None, due: int = 0) -> genanki.Note:
-    """`due` is a new card's position: Anki hands out a deck's new cards in its order, and
-    its import keeps it (it never changes the cards of a note a learner already has)."""
-    return genanki.Note(model=m, fields=list(fields), tags=list(tags), guid=guid, due=due)
+def card_ords(m: genanki.Model, fields: Sequence[str]) -> tuple[int, ...]:
+    """The card ordinals genanki 0.13 (like Anki) generates for a note of `m` with these
+    field values, in its order: genanki's own rules, without building its Note (a test holds
+    the two equal)."""
+    if m.model_type == genanki.Model.CLOZE:
+        qfmt = m.templates[0]["qfmt"]
+        names = [f["name"] for f in m.fields]
+        ords: set[int] = set()
+        for name in set(_CLOZE_FIELD.findall(qfmt) + _CLOZE_FIELD_OLD.findall(qfmt)):
+            value = fields[names.index(name)] if name in names else ""
+            ords.update(int(n) - 1 for n in _CLOZE_NUMBER.findall(value) if int(n) > 0)
+        return tuple(ords)
+    return tuple(o for o, mode, needed in m._req if (all if mode == "all" else any)(fields[i] for i in needed))
 
 
-def card_ords(n: genanki.Note) -> tuple[int, ...]:
-    """The card ordinals genanki (like Anki) generates for the note's field values."""
-    return tuple(card.ord for card in n.cards)
+_CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
+_CLOZE_FIELD_OLD = re.compile("<%cloze:(.+?)%>")
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 
 
 def write(
     name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int], notes: Iterable[NoteOut]
 ) -> bytes:
-    """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day."""
+    """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day.
+
+    genanki writes the collection: its tables, the decks and the note types, each note type
+    under the last deck that has a note of it, as genanki's own note writing leaves it. The
+    rows of notes and cards are cardgen's, inserted all at once with the ids and mods the lock
+    settled, in genanki's columns and values (a test compares them with genanki's own rows):
+    genanki would stamp them with one build time, through a Python call per row.
+    """
     decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
-    settled: dict[int, NoteOut] = {}
+    placed: dict[str, list[NoteOut]] = {name: []}
     for out in notes:
-        deck = decks.setdefault(out.subdeck, genanki.Deck(identity.deck_id(out.subdeck), out.subdeck))
-        deck.add_note(out.note)
-        settled[id(out.note)] = out
-
-    def ids() -> Iterator[int]:
-        # genanki takes one id per note, then one per card, deck by deck in this order:
-        # hand it the lock's ids instead of numbers counted from the clock.
-        for deck in decks.values():
-            for n in deck.notes:
-                assigned = settled[id(n)].assigned
-                yield assigned.id
-                yield from (assigned.card_ids[card.ord] for card in n.cards)
-
+        if out.subdeck not in decks:
+            decks[out.subdeck] = genanki.Deck(identity.deck_id(out.subdeck), out.subdeck)
+            placed[out.subdeck] = []
+        placed[out.subdeck].append(out)
+    note_rows: list[tuple[Any, ...]] = []
+    card_rows: list[tuple[Any, ...]] = []
+    for deck in decks.values():
+        for out in placed[deck.name]:
+            m = models[out.model_id]
+            deck.add_model(m)
+            if len(out.fields) != len(m.fields):
+                raise ValueError(f"note {out.guid} has {len(out.fields)} fields and its note type {m.name!r} {len(m.fields)}")
+            a = out.assigned
+            tags = " ".join(out.tags)
+            note_rows.append(
+                (a.id, out.guid, out.model_id, a.mod, -1, f" {tags} ", "\x1f".join(out.fields), out.fields[m.sort_field_index], 0, 0, "")
+            )
+            card_rows += [(a.card_ids[o], a.id, deck.deck_id, o, a.mod, -1, 0, 0, out.due, 0, 0, 0, 0, 0, 0, 0, 0, "") for o in out.ords]
     conn = sqlite3.connect(":memory:")
     try:
         cursor = conn.cursor()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # genanki warns about HTML we wrote on purpose
-            stamped = _Stamped(cursor, {out.assigned.id: out.assigned.mod for out in settled.values()})
-            genanki.Package(list(decks.values())).write_to_db(stamped, 0, ids())
-        rows = cursor.execute("SELECT (SELECT count() FROM notes) + (SELECT count() FROM cards)").fetchone()[0]
-        if stamped.stamped != rows:  # genanki's SQL changed: its one build time would reach learners
-            raise RuntimeError(f"genanki wrote {rows} note and card rows and cardgen stamped {stamped.stamped}; check its INSERTs")
+            genanki.Package(list(decks.values())).write_to_db(cursor, 0, iter(()))
+        cursor.executemany(f"INSERT INTO notes VALUES({', '.join('?' * 11)})", note_rows)
+        cursor.executemany(f"INSERT INTO cards VALUES({', '.join('?' * 18)})", card_rows)
         _settle_model_mods(cursor, model_mods)
         conn.commit()
         collection = conn.serialize()
     finally:
         conn.close()
     return _zip({"collection.anki2": collection, "media": b"{}"})
-
-
-class _Stamped:
-    """genanki's cursor, through which each note and its cards get the mod the lock settled
-    for the note instead of genanki's one build time, as genanki inserts them."""
-
-    _NOTE, _CARD = "INSERT INTO notes ", "INSERT INTO cards "
-
-    def __init__(self, cursor: sqlite3.Cursor, mods: Mapping[int, int]) -> None:
-        self.cursor, self.mods = cursor, mods
-        self.stamped = 0  # rows given their mod: write() checks that none was missed
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        if sql.startswith(self._NOTE):  # (id, guid, mid, mod, ...)
-            params = (*params[:3], self.mods[params[0]], *params[4:])
-            self.stamped += 1
-        elif sql.startswith(self._CARD):  # (id, nid, did, ord, mod, ...)
-            params = (*params[:4], self.mods[params[1]], *params[5:])
-            self.stamped += 1
-        return self.cursor.execute(sql, params)
-
-    def executescript(self, script: str) -> sqlite3.Cursor:
-        return self.cursor.executescript(script)
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self.cursor.lastrowid
 
 
 def _settle_model_mods(cursor: sqlite3.Cursor, model_mods: Mapping[int, int]) -> None:

@@ -90,10 +90,11 @@ def retire(
         else:
             fields = upgrade.retired_fields([f["name"] for f in m.fields], old.fields, today, root)
             tags = tuple(sorted({*old.tags, root}))
-        made = package.note(m, fields, tags, old.guid)
+        ords = package.card_ords(m, fields)
         legacy = identity.content_hash(fields, tags, old.subdeck)
-        result.wanted.append(Wanted(key, identity.content_hash(fields, tags), package.card_ords(made), also=(legacy,)))
-        result.outs.append((deck_id, NoteOut(made, f"{decks[deck_id].name}::{upgrade.RETIRED_SUBDECK}", Assigned(0, 0))))
+        result.wanted.append(Wanted(key, identity.content_hash(fields, tags), ords, also=(legacy,)))
+        subdeck = f"{decks[deck_id].name}::{upgrade.RETIRED_SUBDECK}"
+        result.outs.append((deck_id, NoteOut(old.guid, m.model_id, tuple(fields), tuple(tags), ords, subdeck, Assigned(0, 0))))
         result.shipped[key] = deck_id
     return result
 
