@@ -201,6 +201,7 @@ class ListPattern:
             cue = text(fact.data.get("cue") or fact.document.short)
             extra, source = common(fact)
             shown = [text(other.text) for other in members]
+            named, tagged = text(group), tags(fact, self.key, group)  # the same for every member
             for index, item in enumerate(members):
                 listing = ", ".join([*shown[:index], '<span class="blank">[…]</span>', *shown[index + 1 :]])
                 unique = distinctive(item, group)
@@ -208,8 +209,8 @@ class ListPattern:
                     self.key,
                     f"{fact.id}/{item.id}",
                     fact,
-                    (text(group), text(item.text), listing, cue, "y" if unique else "", extra, source),
-                    tags(fact, self.key, group),
+                    (named, shown[index], listing, cue, "y" if unique else "", extra, source),
+                    tagged,
                 )
 
 
