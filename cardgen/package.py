@@ -2,9 +2,10 @@
 
 genanki's quirks stay here. It stamps every note, card and note type with one build time
 and numbers ids from it; it leaves a temporary SQLite file per package; its zip carries
-wall-clock dates. So genanki writes into an in-memory database only, numbering with the ids
-the lock settled and, through a cursor in between, stamping its mods; and the zip is written
-with fixed dates and order.
+wall-clock dates. So genanki writes its collection (tables, decks, note types) into an
+in-memory database only; the rows of notes and cards go in beside them, in genanki's
+columns, with the ids and mods the lock settled; and the zip is written with fixed dates
+and order.
 """
 
 from __future__ import annotations
