@@ -81,3 +81,16 @@ def test_the_rows_are_the_rows_genanki_writes() -> None:
     ours = package.write("Deck", "about it", models, {mid: T0 for mid in models}, notes)
     theirs = _genanki_package("Deck", "about it", notes, models)
     assert package.holdings(ours) == package.holdings(theirs)
+    assert _schema(ours) == _schema(theirs)  # every table and index genanki makes, as it makes them
+
+
+def _schema(data: bytes) -> list[tuple[str, ...]]:
+    import io
+    import zipfile
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(zipfile.ZipFile(io.BytesIO(data)).read("collection.anki2"))
+        return sorted(conn.execute("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master"))
+    finally:
+        conn.close()
