@@ -17,7 +17,7 @@ from cardgen import identity, package, retire, upgrade
 from cardgen import lock as lockfile
 from cardgen.changes import NoteTypes, diffs
 from cardgen.errors import Problem, SourceError
-from cardgen.identity import Assigned, Clock, Plan, Wanted
+from cardgen.identity import Clock, Plan, Wanted
 from cardgen.lock import DeckEntry, Lock
 from cardgen.package import NoteOut
 from cardgen.records import Fact, NoteSpec, Source
@@ -140,7 +140,9 @@ def _curriculum(source: Source, specs: list[NoteSpec]) -> list[int]:
     facts, a fact's notes in the order its pattern makes them. Anki's default options hand
     out a deck's new cards by this position (and subdecks by name)."""
     order = {fact.id: index for index, fact in enumerate(source.facts)}
-    ranked = sorted(range(len(specs)), key=lambda i: (order[specs[i].fact.id], i))
+    n = len(specs)
+    ranks = [order[spec.fact.id] * n + i for i, spec in enumerate(specs)]  # (fact's place, note's place) as one number
+    ranked = sorted(range(n), key=ranks.__getitem__)
     due = [0] * len(specs)
     for position, index in enumerate(ranked, 1):
         due[index] = position
@@ -174,7 +176,7 @@ def _notes(
         # The hash an older cardgen wrote for the same content counts only where the lock's differs.
         also = () if locked.get(key, content) == content else (identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck),)
         wanted.append(Wanted(key, content, ords, also=also))
-        made = NoteOut(guid, m.model_id, tuple(spec.fields), tuple(spec.tags), ords, spec.fact.topic.subdeck, Assigned(0, 0), due[done])
+        made = NoteOut(guid, m.model_id, tuple(spec.fields), tuple(spec.tags), ords, spec.fact.topic.subdeck, package.UNSETTLED, due[done])
         outs.append((spec.fact.topic.deck, made))
     if problems:
         raise SourceError(problems)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from cardgen import identity, package, replaced, upgrade
-from cardgen.identity import Assigned, Plan, Wanted
+from cardgen.identity import Plan, Wanted
 from cardgen.lock import Lock, Note, Retired
 from cardgen.package import NoteOut, OldNote
 from cardgen.records import Deck, Source
@@ -94,7 +94,7 @@ def retire(
         legacy = identity.content_hash(fields, tags, old.subdeck)
         result.wanted.append(Wanted(key, identity.content_hash(fields, tags), ords, also=(legacy,)))
         subdeck = f"{decks[deck_id].name}::{upgrade.RETIRED_SUBDECK}"
-        result.outs.append((deck_id, NoteOut(old.guid, m.model_id, tuple(fields), tuple(tags), ords, subdeck, Assigned(0, 0))))
+        result.outs.append((deck_id, NoteOut(old.guid, m.model_id, tuple(fields), tuple(tags), ords, subdeck, package.UNSETTLED)))
         result.shipped[key] = deck_id
     return result
 
