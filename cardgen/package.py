@@ -16,7 +16,6 @@ import re
 import sqlite3
 import warnings
 import zipfile
-from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import genanki
@@ -52,8 +51,7 @@ class NoteOut(NamedTuple):
 UNSETTLED = Assigned(0, 0)  # a note's identity before the lock is consulted
 
 
-@dataclass(frozen=True)
-class OldNote:
+class OldNote(NamedTuple):
     """A note as a previous package holds it."""
 
     guid: str
@@ -265,18 +263,34 @@ def _json(value: Any) -> Any:
 
 def contents(data: bytes) -> dict[str, Any]:
     """What a package holds, in a form that compares equal across machines and SQLite builds."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        collection = _entry(archive, "collection.anki2")
-    conn = sqlite3.connect(":memory:")
+    conn = _collection(data)
     try:
-        conn.deserialize(collection)
         notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
         cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
         models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
     finally:
         conn.close()
     decks = {int(k): v for k, v in json.loads(decks_json).items()}
-    models = {
+    return {
+        "notes": [list(row) for row in notes],
+        "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
+        "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
+        "models": _models(models_json),
+        "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
+    }
+
+
+def _collection(data: bytes) -> sqlite3.Connection:
+    """The package's collection, opened in memory (the caller closes it)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        collection = _entry(archive, "collection.anki2")
+    conn = sqlite3.connect(":memory:")
+    conn.deserialize(collection)
+    return conn
+
+
+def _models(models_json: str) -> dict[int, dict[str, Any]]:
+    return {
         int(k): {
             "name": m["name"],
             "mod": m["mod"],
@@ -287,20 +301,22 @@ def contents(data: bytes) -> dict[str, Any]:
         }
         for k, m in json.loads(models_json).items()
     }
-    return {
-        "notes": [list(row) for row in notes],
-        "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
-        "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
-        "models": models,
-        "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
-    }
 
 
 def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]]]:
-    """The notes of a previous package by GUID, and its note types by id."""
-    held = contents(data)
+    """The notes of a previous package by GUID, each in the deck of its newest card (as
+    `contents` places it), and its note types by id."""
+    conn = _collection(data)
+    try:
+        rows = conn.execute(
+            "SELECT guid, mid, tags, flds, (SELECT did FROM cards WHERE nid = notes.id ORDER BY id DESC LIMIT 1) FROM notes"
+        ).fetchall()
+        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
+    finally:
+        conn.close()
+    names = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
     notes = {
-        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), held["note_decks"].get(nid, ""))
-        for guid, nid, mid, _mod, tags, flds in held["notes"]
+        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), names[did] if did is not None else "")
+        for guid, mid, tags, flds, did in rows
     }
-    return notes, held["models"]
+    return notes, _models(models_json)

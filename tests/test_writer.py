@@ -3,13 +3,16 @@ own note writing gives for the same notes, ids and mods, and the same cards it w
 
 from __future__ import annotations
 
+import io
+import json
 import sqlite3
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterator
 
 import genanki
-from conftest import FIXTURES, T0
+from conftest import FIXTURES, T0, build_at
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,12 +88,34 @@ def test_the_rows_are_the_rows_genanki_writes() -> None:
 
 
 def _schema(data: bytes) -> list[tuple[str, ...]]:
-    import io
-    import zipfile
-
     conn = sqlite3.connect(":memory:")
     try:
         conn.deserialize(zipfile.ZipFile(io.BytesIO(data)).read("collection.anki2"))
         return sorted(conn.execute("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master"))
     finally:
         conn.close()
+
+
+def test_the_last_packages_are_read_as_contents_reads_them(small: Path, tmp_path: Path) -> None:
+    """old_notes reads only what a rebuild needs, with its own query: each note where
+    `contents` places it (the deck of its newest card), with its fields, tags and note type."""
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    data = (out / "bones.apkg").read_bytes()
+    conn = sqlite3.connect(":memory:")
+    conn.deserialize(zipfile.ZipFile(io.BytesIO(data)).read("collection.anki2"))
+    # one note's cards in two decks, its newer card in the other (a learner cannot do this; a hand can)
+    nid, did = conn.execute("SELECT nid, max(did) FROM cards GROUP BY nid HAVING count() > 1 LIMIT 1").fetchone()
+    other = next(int(k) for k in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0]) if int(k) != did)
+    conn.execute("UPDATE cards SET did = ? WHERE id = (SELECT max(id) FROM cards WHERE nid = ?)", (other, nid))
+    conn.commit()
+    tampered = package._zip({"collection.anki2": conn.serialize(), "media": b"{}"})
+    conn.close()
+    for held in (data, tampered):
+        seen = package.contents(held)
+        notes, models = package.old_notes(held)
+        assert models == seen["models"]
+        assert {
+            guid: (mid, tuple(flds.split("\x1f")), tuple(tags.split()), seen["note_decks"][note_id])
+            for guid, note_id, mid, _mod, tags, flds in seen["notes"]
+        } == {guid: (n.model_id, n.fields, n.tags, n.subdeck) for guid, n in notes.items()}
