@@ -11,16 +11,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
+from yaml.resolver import BaseResolver
 
 from cardgen.errors import Problem, SourceError
 
 try:  # libyaml is several times faster; both report the same line and column
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _Safe
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Safe  # type: ignore[assignment]
 
 MAX_DEPTH = 32
 MAX_BYTES = 64 * 1024 * 1024
@@ -44,6 +45,48 @@ _ALLOWED_TAGS = _SCALAR_TAGS | {_MAP_TAG, _SEQ_TAG}
 _STR_TAG = "tag:yaml.org,2002:str"
 
 Mark = tuple[int, int]
+
+
+def _resolver(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]) -> Callable[[type, Any, Any], str | None]:
+    """BaseResolver.resolve for these implicit resolvers and no path resolvers, as one plain
+    function: the composer calls it for every node, and the method (a list built, two
+    lookups and a path check per call) was a third of the parse. Same lookup by first
+    character, same regexes in the same order, so the same tag for every scalar."""
+    wildcard = [(tag, regexp.match) for tag, regexp in resolvers.get(None, [])]
+    by_first = {
+        first: tuple([(tag, regexp.match) for tag, regexp in found] + wildcard) for first, found in resolvers.items() if first is not None
+    }
+    default = tuple(wildcard)
+    scalar, sequence, mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+    str_tag, seq_tag, map_tag = BaseResolver.DEFAULT_SCALAR_TAG, BaseResolver.DEFAULT_SEQUENCE_TAG, BaseResolver.DEFAULT_MAPPING_TAG
+
+    def resolve(kind: type, value: Any, implicit: Any) -> str | None:
+        if kind is scalar:
+            if implicit[0]:
+                for tag, match in by_first.get(value[:1], default):  # value[:1]: "" for "", the key BaseResolver uses for it
+                    if match(value):
+                        return tag
+            return str_tag
+        if kind is sequence:
+            return seq_tag
+        return map_tag if kind is mapping else None
+
+    return resolve
+
+
+assert not _Safe.yaml_path_resolvers, "the fast resolver ignores path resolvers"
+
+
+def _ignore(*_: Any) -> None:
+    """The path resolvers' bookkeeping, which SafeLoader has none of."""
+
+
+class _Loader(_Safe):
+    """SafeLoader's composer with a faster resolver that gives the same tags."""
+
+    resolve = staticmethod(_resolver(_Safe.yaml_implicit_resolvers))
+    descend_resolver = ascend_resolver = staticmethod(_ignore)  # type: ignore[assignment]
+
 
 # What the parser's words usually mean in a hand-edited source.
 _SYNTAX_HINTS = (
