@@ -102,8 +102,9 @@ _SYNTAX_HINTS = (
 class Map(dict[str, Any]):
     """A mapping that knows where it, each key and each value start (1-based)."""
 
+    __slots__ = ("mark", "key_marks", "value_marks", "unusual")  # no __dict__: one dict fewer per mapping
+
     def __init__(self, mark: Mark = (1, 1)) -> None:
-        super().__init__()
         self.mark = mark
         self.key_marks: dict[str, Mark] = {}
         self.value_marks: dict[str, Mark] = {}
@@ -113,8 +114,9 @@ class Map(dict[str, Any]):
 class Seq(list[Any]):
     """A sequence that knows where it and each item start (1-based)."""
 
+    __slots__ = ("mark", "item_marks")
+
     def __init__(self, mark: Mark = (1, 1)) -> None:
-        super().__init__()
         self.mark = mark
         self.item_marks: list[Mark] = []
 
@@ -241,15 +243,23 @@ class _Repeated(Exception):
     """The composed tree shares a node: the document uses an alias."""
 
 
+_Scalar = yaml.ScalarNode
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_PLAIN_TAGS = _SCALAR_TAGS - {_STR_TAG}  # whose constructors return the value itself
+
+
 def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int] | None) -> Any:
     """The node as Map, Seq and plain values. `seen` holds the nodes walked, when the text
-    has an anchor ('&') and so may have aliases; without one, no node can be shared."""
+    has an anchor ('&') and so may have aliases; without one, no node can be shared.
+
+    A plain string item is taken in the loops without a call (most nodes are one), and the
+    marks are made in line: the two calls per node were most of this walk's time."""
     if seen is not None:
         if id(node) in seen:  # an alias: never walk a node twice (that is how a bomb goes off)
             raise _Repeated
         seen.add(id(node))
     tag = node.tag
-    if tag == _STR_TAG and type(node) is yaml.ScalarNode:  # most nodes: one test
+    if tag == _STR_TAG and type(node) is _Scalar:  # most nodes: one test
         return node.value
     if tag not in _ALLOWED_TAGS:
         line, col = _mark(node.start_mark)
@@ -261,41 +271,48 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
         else:
             problems.append(Problem(name, line, col, f"tag '{tag}' is not allowed; remove it, values are plain text"))
         return None
+    walk = seen is None  # a string may be taken in line only when no node can be shared
     if isinstance(node, yaml.MappingNode):
-        result = Map(mark=_mark(node.start_mark))
+        m = node.start_mark
+        result = Map(mark=(m.line + 1, m.column + 1))
         key_marks, value_marks = result.key_marks, result.value_marks
         for key_node, value_node in node.value:
-            kline, kcol = _mark(key_node.start_mark)
-            if key_node.tag != _STR_TAG or not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(name, kline, kcol, "a key must be plain text; quote it or rename it"))
+            m = key_node.start_mark
+            kmark = (m.line + 1, m.column + 1)
+            if key_node.tag != _STR_TAG or type(key_node) is not _Scalar:
+                problems.append(Problem(name, *kmark, "a key must be plain text; quote it or rename it"))
                 continue
             key = key_node.value
             if key in result:
                 first = key_marks[key]
-                problems.append(
-                    Problem(
-                        name,
-                        kline,
-                        kcol,
-                        f"key '{key}' is given twice in this mapping (first at line {first[0]}); keep one",
-                    )
-                )
+                problems.append(Problem(name, *kmark, f"key '{key}' is given twice in this mapping (first at line {first[0]}); keep one"))
                 continue
-            result[key] = _convert(name, value_node, problems, seen)
-            key_marks[key] = (kline, kcol)
-            value_marks[key] = _mark(value_node.start_mark)
+            if walk and value_node.tag == _STR_TAG and type(value_node) is _Scalar:
+                result[key] = value_node.value
+            else:
+                result[key] = _convert(name, value_node, problems, seen)
+            key_marks[key] = kmark
+            m = value_node.start_mark
+            value_marks[key] = (m.line + 1, m.column + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        seq = Seq(mark=_mark(node.start_mark))
-        marks = seq.item_marks
+        m = node.start_mark
+        seq = Seq(mark=(m.line + 1, m.column + 1))
+        append, marks = seq.append, seq.item_marks.append
         for item in node.value:
-            seq.append(_convert(name, item, problems, seen))
-            marks.append(_mark(item.start_mark))
+            if walk and item.tag == _STR_TAG and type(item) is _Scalar:
+                append(item.value)
+            else:
+                append(_convert(name, item, problems, seen))
+            m = item.start_mark
+            marks((m.line + 1, m.column + 1))
         return seq
     assert isinstance(node, yaml.ScalarNode)
     if tag == _STR_TAG:
         return node.value
-    return yaml.SafeLoader("").construct_object(node)  # int, bool, null or float: no code runs
+    if tag in _PLAIN_TAGS:  # by SafeConstructor's own function, without a new loader each time
+        return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)  # no code runs; nothing kept
+    return yaml.SafeLoader("").construct_object(node)  # '!!map x': its generators are run
 
 
 def load(path: Path, data: bytes | None = None) -> Map:

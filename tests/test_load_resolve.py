@@ -123,3 +123,23 @@ def test_loaded_values_are_what_csafeloader_constructs(items: list[tuple[str, st
     except SourceError:
         return  # a date, a tab, a control character...: refused, as test_validate pins
     assert repr(got) == repr(expected)
+
+
+def _outcome(make: Any) -> str:
+    try:
+        return repr(make())
+    except Exception as exc:  # the same failure, as much as the same value
+        return f"{type(exc).__name__}: {exc}"
+
+
+@given(values, st.sampled_from(["int", "bool", "null", "float", "str", "map", "seq"]), st.sampled_from(["plain", "double"]))
+@SETTINGS
+def test_an_explicitly_tagged_scalar_is_constructed_as_safeloader_does(value: str, tag: str, style: str) -> None:
+    """'!!int 0x1F', '!!bool yes', '!!map x' (an empty mapping: its generator is run)..."""
+    try:
+        node = yaml.compose(f"!!{tag} {_render(value, style)}", Loader=load._Loader)
+    except yaml.YAMLError:
+        return
+    if not isinstance(node, yaml.ScalarNode):  # '!!int :' is a mapping with a tagged key
+        return
+    assert _outcome(lambda: load._convert("s", node, [], None)) == _outcome(lambda: yaml.SafeLoader("").construct_object(node))
