@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import yaml
 from yaml.resolver import BaseResolver
@@ -221,6 +221,25 @@ def _walk(name: str, text: str, problems: list[Problem]) -> None:
             depth -= 1
 
 
+def _flow_depth(text: str) -> int:
+    """The most brackets open at once, a stray closing one never taking the count below 0."""
+    if sum(map(text.count, "[]{}")) * 128 < len(text):  # sparse, as in a source: jump from one to the next
+        at: list[int] = []
+        for bracket in "[]{}":
+            i = text.find(bracket)
+            while i >= 0:
+                at.append(i)
+                i = text.find(bracket, i + 1)
+        brackets: Iterable[str] = [text[i] for i in sorted(at)]
+    else:  # dense: a list of positions would be large; one pass of the regex, one at a time
+        brackets = (m.group() for m in re.finditer(r"[\[\]{}]", text))
+    depth = flow = 0
+    for bracket in brackets:
+        depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+        flow = max(flow, depth)
+    return flow
+
+
 def _maybe_deep(text: str) -> bool:
     """Whether an upper bound of the nesting depth passes MAX_DEPTH, cheap enough for every load.
 
@@ -229,14 +248,13 @@ def _maybe_deep(text: str) -> bool:
     whose bound is high pays for the exact walk over the parser's events. The bound is
     2 * (lead + 1) + flow, where lead is the longest run of spaces and dashes starting a line.
     """
-    depth = flow = 0
-    for m in re.finditer(r"[\[\]{}]", text):
-        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
-        flow = max(flow, depth)
+    flow = _flow_depth(text)
     if 2 + flow > MAX_DEPTH:
         return True
     lead = (MAX_DEPTH - flow) // 2  # the shortest lead that takes the bound past MAX_DEPTH
-    return re.search(rf"^[ -]{{{lead}}}", text, re.M) is not None
+    # "^" in MULTILINE is the start or just after a "\n": searched for as the literal "\n",
+    # the regex skips ahead in C instead of trying every position as a line start
+    return re.match(rf"[ -]{{{lead}}}", text) is not None or re.search(rf"\n[ -]{{{lead}}}", text) is not None
 
 
 class _Repeated(Exception):

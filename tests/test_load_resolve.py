@@ -4,6 +4,7 @@ as text, a number, a date or a refusal is what it was before the faster resolver
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,34 @@ def test_an_explicitly_tagged_scalar_is_constructed_as_safeloader_does(value: st
     if not isinstance(node, yaml.ScalarNode):  # '!!int :' is a mapping with a tagged key
         return
     assert _outcome(lambda: load._convert("s", node, [], None)) == _outcome(lambda: yaml.SafeLoader("").construct_object(node))
+
+
+def _flow_before(text: str) -> int:
+    depth = flow = 0
+    for m in re.finditer(r"[\[\]{}]", text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        flow = max(flow, depth)
+    return flow
+
+
+def _maybe_deep_before(text: str) -> bool:
+    """The bound as it was computed before: one regex pass for brackets, '^' in MULTILINE."""
+    flow = _flow_before(text)
+    if 2 + flow > load.MAX_DEPTH:
+        return True
+    lead = (load.MAX_DEPTH - flow) // 2
+    return re.search(rf"^[ -]{{{lead}}}", text, re.M) is not None
+
+
+line = st.tuples(st.text(alphabet=" -", max_size=40), st.text(alphabet="[]{}ab: -\t\r", max_size=40)).map("".join)
+sources = st.tuples(st.lists(line, max_size=12), st.sampled_from(["\n", "\r\n", "\r"])).map(lambda t: t[1].join(t[0]))
+
+
+@given(sources, st.sampled_from([0, 1, 130]))
+@SETTINGS
+def test_the_depth_bound_is_what_it_was(text: str, pad: int) -> None:
+    """Brackets few among much text (found by str.find) or many (by the regex), a line's
+    lead found after a literal newline: the same bound, so the same sources are walked."""
+    padded = text + "x" * (pad * len(text))  # 130 per character: the sparse way
+    assert load._flow_depth(padded) == _flow_before(padded)
+    assert load._maybe_deep(padded) == _maybe_deep_before(padded)
