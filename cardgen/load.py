@@ -32,6 +32,9 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C1 too: 
 INVISIBLE = re.compile(
     r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
+# Any of the characters the checks below look for, tab and backslash too: most sources hold
+# none, and then one pass over the text answers them all.
+_RARE = re.compile("[\t\\\\" + CONTROL_CHARS.pattern[1:-1] + INVISIBLE.pattern[1:-1] + "]")
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -338,7 +341,8 @@ def load(path: Path, data: bytes | None = None) -> Map:
     listing every problem found."""
     name = str(path)
     text = read_text(path, data)
-    problems = _scan(name, text)
+    rare = _RARE.search(text)
+    problems = _scan(name, text) if rare else []
     if problems and CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully; _scan found any
         raise SourceError(problems)
     try:
@@ -367,5 +371,5 @@ def load(path: Path, data: bytes | None = None) -> Map:
     if not isinstance(data, Map):
         line, col = _mark(node.start_mark)
         raise SourceError([Problem(name, line, col, "the top level must be a mapping with 'format', 'documents', 'decks' and 'facts'")])
-    data.unusual = "\\" in text or INVISIBLE.search(text) is not None
+    data.unusual = rare is not None and ("\\" in text or INVISIBLE.search(text, rare.start()) is not None)  # none before it
     return data

@@ -175,3 +175,24 @@ def test_the_depth_bound_is_what_it_was(text: str, pad: int) -> None:
     padded = text + "x" * (pad * len(text))  # 130 per character: the sparse way
     assert load._flow_depth(padded) == _flow_before(padded)
     assert load._maybe_deep(padded) == _maybe_deep_before(padded)
+
+
+rare_text = st.text(alphabet="ab é\\\t\x1f\x7f\x85\u00ad\u200b\u2800\ufeff\n", max_size=12)
+
+
+@given(rare_text, rare_text, st.sampled_from(["", " ", "\t", " \t"]))
+@SETTINGS
+def test_one_pass_for_rare_characters_decides_as_the_separate_checks_did(comment: str, value: str, indent: str) -> None:
+    """A tab, control, backslash or invisible character anywhere, or none: the same problems
+    as _scan finds and the same 'unusual' flag as searching for each kind on its own."""
+    data = f"# {comment}\n{indent}k: {json.dumps(value)}\n{indent}v: {value!r}\n".encode()
+    text = load.read_text(Path("s.yaml"), data)
+    scanned = load._scan("s.yaml", text)
+    try:
+        root = load.load(Path("s.yaml"), data)
+    except SourceError as exc:
+        if scanned:
+            assert exc.problems == sorted(scanned)
+        return
+    assert scanned == []
+    assert root.unusual == ("\\" in text or load.INVISIBLE.search(text) is not None)
