@@ -271,7 +271,7 @@ _PLAIN_TAGS = _SCALAR_TAGS - {_STR_TAG}  # whose constructors return the value i
 
 def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int] | None) -> Any:
     """The node as Map, Seq and plain values. `seen` holds the nodes walked, when the text
-    has an anchor ('&') and so may have aliases; without one, no node can be shared.
+    may have an anchor ('&') and an alias ('*'); without both, no node can be shared.
 
     A plain string item is taken in the loops without a call (most nodes are one), and the
     marks are made in line: the two calls per node were most of this walk's time."""
@@ -354,7 +354,7 @@ def load(path: Path, data: bytes | None = None) -> Map:
         node = yaml.compose(text, Loader=_Loader)
         if node is None:
             raise SourceError([Problem(name, 1, 1, "the file holds no data; a source needs 'format', 'documents', 'decks' and 'facts'")])
-        data = _convert(name, node, problems, set() if "&" in text else None)
+        data = _convert(name, node, problems, set() if "&" in text and "*" in text else None)
     except _Repeated:  # the exact walk names each alias where it stands
         raise SourceError(_check_events(name, text)) from None
     except yaml.MarkedYAMLError as exc:

@@ -196,3 +196,25 @@ def test_one_pass_for_rare_characters_decides_as_the_separate_checks_did(comment
         return
     assert scanned == []
     assert root.unusual == ("\\" in text or load.INVISIBLE.search(text) is not None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x text\nb: *x\n",
+        "a: &x [1, 2]\nb: *x\n",
+        "a: &x {k: v}\nb: [*x]\n",
+        "a: [&x t, *x]\nnote: 'R&D, 2 * 3'\n",
+    ],
+)
+def test_an_alias_is_refused_wherever_it_stands(text: str) -> None:
+    """Strings are taken without a walk only where no node can be shared: an alias of a
+    string is refused as one of a mapping is."""
+    with pytest.raises(SourceError) as refused:
+        load.load(Path("s.yaml"), text.encode())
+    assert any("alias '*x'" in p.message for p in refused.value.problems), refused.value.problems
+
+
+def test_an_ampersand_without_an_alias_is_plain_text() -> None:
+    root = load.load(Path("s.yaml"), b"a: 'R&D'\nb: [Q&A, '&x']\n")
+    assert root == {"a": "R&D", "b": ["Q&A", "&x"]}
