@@ -306,6 +306,10 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
         for key_node, value_node in node.value:
             m = key_node.start_mark
             kmark = (m.line + 1, m.column + 1)
+            if seen is not None:  # a key can be an alias too ('*x : v')
+                if id(key_node) in seen:
+                    raise _Repeated
+                seen.add(id(key_node))
             if key_node.tag != _STR_TAG or type(key_node) is not _Scalar:
                 problems.append(Problem(name, *kmark, "a key must be plain text; quote it or rename it"))
                 continue

@@ -212,6 +212,8 @@ def test_one_pass_for_rare_characters_decides_as_the_separate_checks_did(comment
         "a: &x [1, 2]\nb: *x\n",
         "a: &x {k: v}\nb: [*x]\n",
         "a: [&x t, *x]\nnote: 'R&D, 2 * 3'\n",
+        "a: &x k\n*x : v\n",  # an alias as a key
+        "&x k: v\nb: {*x : w}\n",
     ],
 )
 def test_an_alias_is_refused_wherever_it_stands(text: str) -> None:
