@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import jsonschema_rs
 
@@ -107,14 +107,14 @@ class _Builder:
         if not isinstance(entries, Seq):
             return None  # the schema's message says what is wrong
         for index, entry in enumerate(entries):
+            if not isinstance(entry, Map):
+                return None  # the schema's message says what is wrong
             where: Path_ = (*path, "sources", index)
-            key, quote, ref = (entry.get(k) if isinstance(entry, Map) else None for k in ("document", "quote", "ref"))
+            key, quote, ref = entry.get("document"), entry.get("quote"), entry.get("ref")
             if not isinstance(key, str) or not self.resolve((*where, "document"), key, documents, "a document that does not exist:"):
                 return None
             doc = documents[key]
-            if isinstance(ref, str) and not self.resolve(
-                (*where, "ref"), ref, dict(doc.references), f"a ref that document '{key}' does not list:"
-            ):
+            if isinstance(ref, str) and not self.resolve((*where, "ref"), ref, doc.references, f"a ref that document '{key}' does not list:"):
                 return None
             if not isinstance(quote, str) or not quote.strip():
                 return None
@@ -199,7 +199,7 @@ class _Builder:
             return
         names[key] = (path, shown)
 
-    def resolve(self, path: Path_, value: str, options: dict[str, Any], what: str) -> bool:
+    def resolve(self, path: Path_, value: str, options: Mapping[str, Any], what: str) -> bool:
         if value in options:
             return True
         self.at(path, f"{self.places.name(path[:2])} names {what} '{value}'; {hint(value, options)}")
@@ -226,6 +226,7 @@ class _Builder:
     def facts(self, documents: dict[str, Document], topics: dict[str, Topic]) -> tuple[list[Fact], dict[str, Path_]]:
         facts: list[Fact] = []
         where: dict[str, Path_] = {}
+        keys = {name: pattern.keys for name, pattern in self.patterns.items()}  # a pattern may make them on each read
         for index, node in enumerate(self.root["facts"]):
             path: Path_ = ("facts", index)
             if not isinstance(node, Map):
@@ -245,9 +246,8 @@ class _Builder:
                 where[fact_id] = path
             if not ok:
                 continue
-            pattern = self.patterns[node["pattern"]]
             data: dict[str, Any] = {}
-            for key in pattern.keys:
+            for key in keys[node["pattern"]]:
                 if key.name in node:
                     value = node[key.name]
                     data[key.name] = (
@@ -255,7 +255,7 @@ class _Builder:
                     )
             extra = node["extra"].strip() if "extra" in node else None
             accept = {check: reason.strip() for check, reason in node.get("accept", {}).items()}
-            facts.append(Fact(node["id"], pattern.key, topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept))
+            facts.append(Fact(node["id"], node["pattern"], topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept))
         return facts, where
 
 
@@ -295,8 +295,11 @@ def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
     decks, topics, topic_paths = builder.decks()
     facts, where = builder.facts(documents, topics)
     skips = builder.skips(documents)
+    by_pattern: dict[str, list[Fact]] = {key: [] for key in patterns}
+    for fact in facts:
+        by_pattern[fact.pattern].append(fact)
     for key, pattern in patterns.items():
-        for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
+        for fact, key_name, message in pattern.check(by_pattern[key]):
             builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
     if not (problems or builder.problems):  # with other problems, a fact may only seem missing
         used = {f.topic.id for f in facts}
