@@ -114,7 +114,9 @@ class _Builder:
             if not isinstance(key, str) or not self.resolve((*where, "document"), key, documents, "a document that does not exist:"):
                 return None
             doc = documents[key]
-            if isinstance(ref, str) and not self.resolve((*where, "ref"), ref, doc.references, f"a ref that document '{key}' does not list:"):
+            if isinstance(ref, str) and not self.resolve(
+                (*where, "ref"), ref, doc.references, f"a ref that document '{key}' does not list:"
+            ):
                 return None
             if not isinstance(quote, str) or not quote.strip():
                 return None

@@ -545,7 +545,7 @@ def test_a_live_note_is_written_as_json_dumps_writes_it_with_sorted_keys() -> No
     notes = {
         "cloze:many": lockfile.Note(lockfile.MAX_ID, "a" * 32, T0, {2: 7, 10: 8, 0: 9, 1: 10}),
         "concept:recovered": lockfile.Note(5, "b" * 32, T0 + 1, {0: 6}, 'h"\\,gW\u00e9\u2028\x01'),
-        "concept:none": lockfile.Note(1, "odd \"hash\" \u00e9", 2, {}),
+        "concept:none": lockfile.Note(1, 'odd "hash" \u00e9', 2, {}),
     }
     lines = ",\n".join(f"  {json.dumps(k)}: {json.dumps(notes[k].to_json(), sort_keys=True)}" for k in sorted(notes))
     expected = f'{{\n "format": 1,\n "note_types": {{}},\n "notes": {{\n{lines}\n }},\n "retired": {{}},\n "decks": {{}}\n}}\n'
