@@ -111,12 +111,10 @@ class _Builder:
                 return None  # the schema's message says what is wrong
             where: Path_ = (*path, "sources", index)
             key, quote, ref = entry.get("document"), entry.get("quote"), entry.get("ref")
-            if not isinstance(key, str) or not self.resolve((*where, "document"), key, documents, "a document that does not exist:"):
+            if not isinstance(key, str) or not self.resolve(where, "document", key, documents, "a document that does not exist:"):
                 return None
             doc = documents[key]
-            if isinstance(ref, str) and not self.resolve(
-                (*where, "ref"), ref, doc.references, f"a ref that document '{key}' does not list:"
-            ):
+            if isinstance(ref, str) and not self.resolve(where, "ref", ref, doc.references, f"a ref that document '{key}' does not list:"):
                 return None
             if not isinstance(quote, str) or not quote.strip():
                 return None
@@ -133,7 +131,7 @@ class _Builder:
             path: Path_ = ("skip", index)
             if not isinstance(entry, Map) or not all(isinstance(entry.get(k), str) for k in ("document", "quote", "reason")):
                 continue  # the schema's message says what is wrong
-            if not self.resolve((*path, "document"), entry["document"], documents, "a document that does not exist:"):
+            if not self.resolve(path, "document", entry["document"], documents, "a document that does not exist:"):
                 continue
             doc = documents[entry["document"]]
             self.verify(path, doc, entry["quote"], f"skip {index + 1} (line {entries.item_marks[index][0]})")
@@ -201,10 +199,11 @@ class _Builder:
             return
         names[key] = (path, shown)
 
-    def resolve(self, path: Path_, value: str, options: Mapping[str, Any], what: str) -> bool:
+    def resolve(self, owner: Path_, key: str, value: str, options: Mapping[str, Any], what: str) -> bool:
+        """Whether `value`, at `key` of `owner`, is one of `options`; a problem there if not."""
         if value in options:
             return True
-        self.at(path, f"{self.places.name(path[:2])} names {what} '{value}'; {hint(value, options)}")
+        self.at((*owner, key), f"{self.places.name(owner[:2])} names {what} '{value}'; {hint(value, options)}")
         return False
 
     def items(self, path: Path_, values: Seq) -> list[Item]:
@@ -236,7 +235,7 @@ class _Builder:
             # References and ids are checked even on a fact with problems of its own.
             ok = path not in self.broken
             if isinstance(node.get("topic"), str):
-                ok = self.resolve((*path, "topic"), node["topic"], topics, "a topic that does not exist:") and ok
+                ok = self.resolve(path, "topic", node["topic"], topics, "a topic that does not exist:") and ok
             citations = self.citations(path, node, documents)
             ok = citations is not None and ok
             fact_id = node.get("id")
@@ -256,7 +255,7 @@ class _Builder:
                         self.items((*path, key.name), value) if key.kind == "list" else (value.strip() if isinstance(value, str) else value)
                     )
             extra = node["extra"].strip() if "extra" in node else None
-            accept = {check: reason.strip() for check, reason in node.get("accept", {}).items()}
+            accept = {check: reason.strip() for check, reason in node["accept"].items()} if "accept" in node else {}
             facts.append(Fact(node["id"], node["pattern"], topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept))
         return facts, where
 
