@@ -167,10 +167,8 @@ def write(
                 raise ValueError(f"note {out.guid} has {len(out.fields)} fields and its note type {m.name!r} {len(m.fields)}")
             a = out.assigned
             tags = " ".join(out.tags)
-            note_rows.append(
-                (a.id, out.guid, out.model_id, a.mod, -1, f" {tags} ", "\x1f".join(out.fields), out.fields[m.sort_field_index], 0, 0, "")
-            )
-            card_rows += [(a.card_ids[o], a.id, deck.deck_id, o, a.mod, -1, 0, 0, out.due, 0, 0, 0, 0, 0, 0, 0, 0, "") for o in out.ords]
+            note_rows.append((a.id, out.guid, out.model_id, a.mod, f" {tags} ", "\x1f".join(out.fields), out.fields[m.sort_field_index]))
+            card_rows += [(a.card_ids[o], a.id, deck.deck_id, o, a.mod, out.due) for o in out.ords]
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a database in memory, thrown away on any error
@@ -182,8 +180,8 @@ def write(
         indexes = cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
         for index, _ in indexes:
             cursor.execute(f'DROP INDEX "{index}"')
-        cursor.executemany(f"INSERT INTO notes VALUES({', '.join('?' * 11)})", note_rows)
-        cursor.executemany(f"INSERT INTO cards VALUES({', '.join('?' * 18)})", card_rows)
+        cursor.executemany(_NOTE_ROW, note_rows)
+        cursor.executemany(_CARD_ROW, card_rows)
         for _, sql in indexes:
             cursor.execute(sql)
         _settle_model_mods(cursor, model_mods)
@@ -192,6 +190,12 @@ def write(
     finally:
         conn.close()
     return _zip({"collection.anki2": collection, "media": b"{}"})
+
+
+# genanki's rows, its constants written in: id, guid, mid, mod, usn -1, tags, flds, sfld, csum 0, flags 0, data;
+# id, nid, did, ord, mod, usn -1, type 0, queue 0, due, ivl, factor, reps, lapses, left, odue, odid, flags 0, data.
+_NOTE_ROW = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
+_CARD_ROW = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, '')"
 
 
 def _settle_model_mods(cursor: sqlite3.Cursor, model_mods: Mapping[int, int]) -> None:
