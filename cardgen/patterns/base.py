@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -266,6 +267,7 @@ def norm(value: str) -> str:
 _FILLER = frozenset("a an and or of the in with to for on especially products product".split())
 
 
+@functools.lru_cache(maxsize=65536)  # a deck's words repeat: a large build asks for the same stems again and again
 def _stem(word: str) -> str:
     """Crude, but the same on both sides: 'walking' and 'walk', 'oats' and 'oat' meet."""
     if len(word) > 5 and word.endswith("ing"):
