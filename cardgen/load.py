@@ -345,7 +345,7 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
         if tag in _PLAIN_TAGS:  # by SafeConstructor's own function, without a new loader each time
             return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)  # no code runs; nothing kept
         return yaml.SafeLoader("").construct_object(node)  # '!!map x': its generators are run
-    except (ValueError, KeyError):  # a value its explicit tag cannot read: '!!int x', '!!bool maybe'
+    except (ValueError, KeyError, IndexError):  # a value its explicit tag cannot read: '!!int x', '!!bool maybe', '!!int'
         kind = tag.rsplit(":", 1)[-1]
         m = node.start_mark
         problems.append(Problem(name, m.line + 1, m.column + 1, f"'{node.value}' is not YAML's {kind}; remove the tag '!!{kind}'"))
