@@ -131,6 +131,8 @@ def card_ords(m: genanki.Model, fields: Sequence[str]) -> tuple[int, ...]:
             value = fields[names.index(name)] if name in names else ""
             ords.update(int(n) - 1 for n in _CLOZE_NUMBER.findall(value) if int(n) > 0)
         return tuple(ords)
+    if m.model_type != genanki.Model.FRONT_BACK:  # as genanki refuses it (a package's note type, tampered)
+        raise ValueError(f"note type {m.name!r} has type {m.model_type!r}; expected {genanki.Model.FRONT_BACK} or {genanki.Model.CLOZE}")
     return tuple(o for o, mode, needed in m._req if (all if mode == "all" else any)(fields[i] for i in needed))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import genanki
+import pytest
 from conftest import FIXTURES, T0, build_at
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,3 +120,12 @@ def test_the_last_packages_are_read_as_contents_reads_them(small: Path, tmp_path
             guid: (mid, tuple(flds.split("\x1f")), tuple(tags.split()), seen["note_decks"][note_id])
             for guid, note_id, mid, _mod, tags, flds in seen["notes"]
         } == {guid: (n.model_id, n.fields, n.tags, n.subdeck) for guid, n in notes.items()}
+
+
+def test_a_note_type_of_no_known_type_is_refused_as_genanki_refuses_it() -> None:
+    m = package.model(PATTERNS["concept"])
+    m.model_type = 2  # only a tampered package's note type can say this
+    with pytest.raises(ValueError):
+        genanki.Note(model=m, fields=["a"] * len(m.fields)).cards
+    with pytest.raises(ValueError, match="has type 2"):
+        package.card_ords(m, ["a"] * len(m.fields))
