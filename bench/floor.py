@@ -28,7 +28,8 @@ LISTS = ("foods", "examples")
 TIMESTAMP = 1_767_225_600
 
 
-def main(source: str, out: str) -> None:
+def main(source: str, out: str, deflate: bool = False) -> None:
+    """`deflate`: the package zipped as cardgen zips its own (level 1), for a second row."""
     gc.disable()  # as cardgen's build does: the same allocator settings for both
     with open(source, encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=yaml.CBaseLoader)
@@ -55,10 +56,13 @@ def main(source: str, out: str) -> None:
     genanki.Package(deck).write_to_db(conn.cursor(), TIMESTAMP, itertools.count(TIMESTAMP * 1000))
     conn.commit()
     with zipfile.ZipFile(out, "w") as archive:  # as genanki's write_to_file zips: stored
-        archive.writestr("collection.anki2", conn.serialize())
+        if deflate:
+            archive.writestr("collection.anki2", conn.serialize(), zipfile.ZIP_DEFLATED, compresslevel=1)
+        else:
+            archive.writestr("collection.anki2", conn.serialize())
         archive.writestr("media", "{}")
     conn.close()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(sys.argv[1], sys.argv[2], sys.argv[3:] == ["--deflate"])
