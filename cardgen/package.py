@@ -16,7 +16,7 @@ import re
 import sqlite3
 import warnings
 import zipfile
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 import genanki
 
@@ -159,18 +159,25 @@ def write(
             decks[out.subdeck] = genanki.Deck(identity.deck_id(out.subdeck), out.subdeck)
             placed[out.subdeck] = []
         placed[out.subdeck].append(out)
-    note_rows: list[tuple[Any, ...]] = []
-    card_rows: list[tuple[Any, ...]] = []
     for deck in decks.values():
         for out in placed[deck.name]:
             m = models[out.model_id]
             deck.add_model(m)
             if len(out.fields) != len(m.fields):
                 raise ValueError(f"note {out.guid} has {len(out.fields)} fields and its note type {m.name!r} {len(m.fields)}")
-            a = out.assigned
-            tags = " ".join(out.tags)
-            note_rows.append((a.id, out.guid, out.model_id, a.mod, f" {tags} ", "\x1f".join(out.fields), out.fields[m.sort_field_index]))
-            card_rows += [(a.card_ids[o], a.id, deck.deck_id, o, a.mod, out.due) for o in out.ords]
+
+    def note_rows() -> Iterator[tuple[Any, ...]]:  # made as SQLite takes them: never all in memory at once
+        for deck in decks.values():
+            for out in placed[deck.name]:
+                a, sort_field = out.assigned, models[out.model_id].sort_field_index
+                yield a.id, out.guid, out.model_id, a.mod, f" {' '.join(out.tags)} ", "\x1f".join(out.fields), out.fields[sort_field]
+
+    def card_rows() -> Iterator[tuple[Any, ...]]:
+        for deck in decks.values():
+            for out in placed[deck.name]:
+                a = out.assigned
+                yield from ((a.card_ids[o], a.id, deck.deck_id, o, a.mod, out.due) for o in out.ords)
+
     conn = sqlite3.connect(":memory:")
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a database in memory, thrown away on any error
@@ -182,8 +189,8 @@ def write(
         indexes = cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
         for index, _ in indexes:
             cursor.execute(f'DROP INDEX "{index}"')
-        cursor.executemany(_NOTE_ROW, note_rows)
-        cursor.executemany(_CARD_ROW, card_rows)
+        cursor.executemany(_NOTE_ROW, note_rows())
+        cursor.executemany(_CARD_ROW, card_rows())
         for _, sql in indexes:
             cursor.execute(sql)
         _settle_model_mods(cursor, model_mods)
