@@ -298,7 +298,11 @@ def _collection(data: bytes) -> sqlite3.Connection:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         collection = _entry(archive, "collection.anki2")
     conn = sqlite3.connect(":memory:")
-    conn.deserialize(collection)
+    try:
+        conn.deserialize(collection)
+    except sqlite3.Error:
+        conn.close()
+        raise
     return conn
 
 
