@@ -56,10 +56,10 @@ def main(source: Path, out: Path, again: bool) -> None:
         (build, "lock_in", "read the lock"),
         (retire.Previous, "read", "read the last packages"),
         (assemble, "notes_of", "the patterns' notes"),
-        (assemble, "_notes", "genanki notes, GUIDs, content hashes"),
+        (assemble, "_notes", "notes: cards, GUIDs, content hashes"),
         (identity, "plan", "identity: ids and mods"),
         (assemble, "diffs", "what an import does (diff)"),
-        (package, "write", "packages: genanki, SQLite, zip"),
+        (package, "write", "packages: SQLite rows, genanki, zip"),
         (lockfile.Lock, "dump", "the lock, as JSON"),
         (atomic, "write_all", "writing the files"),
     ):

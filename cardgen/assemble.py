@@ -17,7 +17,7 @@ from cardgen import identity, package, retire, upgrade
 from cardgen import lock as lockfile
 from cardgen.changes import NoteTypes, diffs
 from cardgen.errors import Problem, SourceError
-from cardgen.identity import Assigned, Clock, Plan, Wanted
+from cardgen.identity import Clock, Plan, Wanted
 from cardgen.lock import DeckEntry, Lock
 from cardgen.package import NoteOut
 from cardgen.records import Fact, NoteSpec, Source
@@ -87,7 +87,7 @@ def compile_source(
     retiring = retire.retire(source, lock, live, old, current, clock.today(), leave_out)
     wanted, outs = wanted + retiring.wanted, outs + retiring.outs
     plan = identity.plan(lock, wanted, _type_wants(types), clock)
-    outs = [(deck_id, NoteOut(note.note, note.subdeck, plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
+    outs = [(deck_id, note.settled(plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
     changed = diffs(source, lock, plan, outs, wanted, retiring, types, old)
     model_mods = {m.model_id: plan.models[p].mod for p, m in types.models.items()}
     model_mods.update({model_id: int(old.models[model_id]["mod"]) for model_id in retiring.models})
@@ -140,7 +140,9 @@ def _curriculum(source: Source, specs: list[NoteSpec]) -> list[int]:
     facts, a fact's notes in the order its pattern makes them. Anki's default options hand
     out a deck's new cards by this position (and subdecks by name)."""
     order = {fact.id: index for index, fact in enumerate(source.facts)}
-    ranked = sorted(range(len(specs)), key=lambda i: (order[specs[i].fact.id], i))
+    n = len(specs)
+    ranks = [order[spec.fact.id] * n + i for i, spec in enumerate(specs)]  # (fact's place, note's place) as one number
+    ranked = sorted(range(n), key=ranks.__getitem__)
     due = [0] * len(specs)
     for position, index in enumerate(ranked, 1):
         due[index] = position
@@ -165,8 +167,8 @@ def _notes(
         if done % 1000 == 0:
             progress("notes", done, len(specs))
         guid = identity.note_guid(spec.pattern, spec.key, namespace)
-        made = package.note(types.models[spec.pattern], spec.fields, spec.tags, guid, due[done])
-        ords = package.card_ords(made)
+        m = types.models[spec.pattern]
+        ords = package.card_ords(m, spec.fields)
         if not ords:
             line, col = spec.fact.mark
             problems.append(Problem(str(source.path), line, col, f"fact '{spec.fact.id}' would make a note with no card; fill in its text"))
@@ -174,7 +176,8 @@ def _notes(
         # The hash an older cardgen wrote for the same content counts only where the lock's differs.
         also = () if locked.get(key, content) == content else (identity.content_hash(spec.fields, spec.tags, spec.fact.topic.subdeck),)
         wanted.append(Wanted(key, content, ords, also=also))
-        outs.append((spec.fact.topic.deck, NoteOut(made, spec.fact.topic.subdeck, Assigned(0, 0))))
+        made = NoteOut(guid, m.model_id, tuple(spec.fields), tuple(spec.tags), ords, spec.fact.topic.subdeck, package.UNSETTLED, due[done])
+        outs.append((spec.fact.topic.deck, made))
     if problems:
         raise SourceError(problems)
     return wanted, outs

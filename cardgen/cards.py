@@ -39,7 +39,7 @@ def cards_of(source: Source) -> list[Card]:
         pattern = source.patterns[spec.pattern]
         model = models.get(spec.pattern) or models.setdefault(spec.pattern, package.model(pattern))
         fields = {f.name: value for f, value in zip(pattern.fields, spec.fields, strict=True)}
-        for ordinal in package.card_ords(package.note(model, spec.fields)):
+        for ordinal in package.card_ords(model, spec.fields):
             template = pattern.templates[0 if pattern.cloze else ordinal]
             front_html = render(template.front, fields, ordinal, question=True)
             back_html = render(template.back, fields, ordinal, question=False, front=front_html)

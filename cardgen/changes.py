@@ -47,10 +47,8 @@ def diffs(
         version = lock.decks[deck.id].version if deck.id in lock.decks else 0
         result[deck.id] = DeckDiff(deck.id, deck.name, f"{deck.id}.apkg", version, version, removed=deck.id not in ours)
     deck_types: dict[str, set[str]] = defaultdict(set)
-    fronts: dict[str, str] = {}
     for (deck_id, note), want in zip(outs, wanted, strict=True):
         d = result[deck_id]
-        fronts[want.key] = note.fields[0]
         d.notes += 1
         d.cards += len(note.assigned.card_ids)
         pattern = want.key.split(":", 1)[0]
@@ -76,7 +74,8 @@ def diffs(
             d.updated.append(NoteChange(want.key, upgrade.field_changes(names, last.fields, note.fields) if last else ()))
         else:
             d.unchanged += 1
-    replaced.name(list(result.values()), fronts)
+    if any(d.retired for d in result.values()):  # else no new note can replace an old one
+        replaced.name(list(result.values()), {w.key: note.fields[0] for (_, note), w in zip(outs, wanted, strict=True)})
     for deck_id, patterns in deck_types.items():
         result[deck_id].types += [
             change for p in sorted(patterns) if (change := _type_change(p, source, lock, plan, types, moved, previous))

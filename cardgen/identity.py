@@ -21,6 +21,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
+from itertools import filterfalse, islice
 from typing import Mapping, Sequence
 
 from cardgen import lock as lockfile
@@ -74,12 +75,20 @@ def note_guid(pattern: str, key: str, namespace: str = LEGACY) -> str:
     Computed as genanki's `guid_for` does (the first 8 bytes of a SHA-256, in Anki's base 91),
     which every shipped note used; a test pins the two together and to known values.
     """
-    number = int.from_bytes(hashlib.sha256(f"{namespace}__{pattern}__{key}".encode()).digest()[:8], "big")
-    digits = []
-    while number:
-        number, digit = divmod(number, 91)
-        digits.append(_BASE91[digit])
-    return "".join(reversed(digits))
+    return base91(int.from_bytes(hashlib.sha256(f"{namespace}__{pattern}__{key}".encode()).digest()[:8], "big"))
+
+
+_PAIRS = [high + low for high in _BASE91 for low in _BASE91]  # two digits at once: half the divisions
+
+
+def base91(number: int) -> str:
+    """`number` in Anki's base 91, most significant digit first, no leading zero ('' for 0)."""
+    pairs = []
+    while number >= 91 * 91:
+        number, pair = divmod(number, 91 * 91)
+        pairs.append(_PAIRS[pair])
+    head = _PAIRS[number] if number >= 91 else _BASE91[number] if number else ""
+    return head + "".join(reversed(pairs))
 
 
 def content_hash(fields: Sequence[str], tags: Sequence[str] = (), where: str = "") -> str:
@@ -144,7 +153,7 @@ def _source_date_epoch(value: str, real: int) -> int | None:
     return seconds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one for every note: slots, not a dict each, are quicker to make
 class Wanted:
     """What the build wants to write for one note or note type, before identity is settled."""
 
@@ -157,7 +166,7 @@ class Wanted:
     schema: Schema = Schema((), ())  # a note type's
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one for every note, as Wanted
 class Assigned:
     id: int
     mod: int
@@ -191,14 +200,9 @@ def _check_future(lock: Lock, clock: Clock) -> None:
 
 def _fresh_ids(count: int, below: int, used: set[int]) -> list[int]:
     """`count` ids not in `used`, the highest ones under `below`, ascending: never in the future."""
-    found: list[int] = []
-    candidate = below - 1
-    while len(found) < count:
-        if candidate < 1:
-            raise FutureError(f"no {count} unused ids are left below {below}; the lock's ids are exhausted")
-        if candidate not in used:
-            found.append(candidate)
-        candidate -= 1
+    found = list(islice(filterfalse(used.__contains__, range(below - 1, 0, -1)), count))  # a loop in C: one id a card
+    if len(found) < count:
+        raise FutureError(f"no {count} unused ids are left below {below}; the lock's ids are exhausted")
     return found[::-1]
 
 
@@ -217,30 +221,24 @@ def plan(lock: Lock, notes: list[Wanted], models: list[Wanted], clock: Clock) ->
     lost_notes = {c.key for c in collisions if not c.card}
     lost_cards = {(c.key, c.id) for c in collisions if c.card}
     locked: dict[str, Note] = {**lock.retired, **lock.notes}
-    kept: dict[str, tuple[int | None, dict[int, int]]] = {}
+    kept: list[tuple[Note | None, int | None, dict[int, int]]] = []  # by note: its entry, and what of it stays
+    needed = 0
     for w in notes:
         old = locked.get(w.key)
-        if old is None:
-            kept[w.key] = (None, {})
-            continue
-        note_id = None if w.key in lost_notes else old.id
-        kept[w.key] = (note_id, {o: c for o, c in old.cards.items() if o in w.ords and (w.key, c) not in lost_cards})
-    needed = sum((note_id is None) + len(set(w.ords) - set(cards)) for w, (note_id, cards) in zip(notes, kept.values(), strict=True))
+        note_id = None if old is None or w.key in lost_notes else old.id
+        cards = {o: c for o, c in old.cards.items() if o in w.ords and (w.key, c) not in lost_cards} if old is not None else {}
+        kept.append((old, note_id, cards))
+        needed += (note_id is None) + len(w.ords) - len(cards)  # a note's ordinals are distinct
     used = {i for e in locked.values() for i in (e.id, *e.cards.values())}
     fresh = iter(_fresh_ids(needed, now * 1000, used))
 
     assigned: dict[str, Assigned] = {}
     entries: dict[str, Note] = {}
     status: dict[str, str] = {}
-    for w in notes:
-        note_id, cards = kept[w.key]
-        old = locked.get(w.key)
+    for w, (old, note_id, cards) in zip(notes, kept):
         mod, status[w.key] = _mod(old, w, now)
         note_id = next(fresh) if note_id is None else note_id
-        for ordinal in sorted(w.ords):
-            if ordinal not in cards:
-                cards[ordinal] = next(fresh)
-        cards = {o: cards[o] for o in sorted(w.ords)}
+        cards = {o: cards[o] if o in cards else next(fresh) for o in sorted(w.ords)}  # new ids ascend with the ordinal
         assigned[w.key] = Assigned(note_id, mod, cards)
         entries[w.key] = Note(note_id, w.hash, mod, cards, old.guid if old else "")
 

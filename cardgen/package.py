@@ -2,20 +2,21 @@
 
 genanki's quirks stay here. It stamps every note, card and note type with one build time
 and numbers ids from it; it leaves a temporary SQLite file per package; its zip carries
-wall-clock dates. So genanki writes into an in-memory database only, numbering with the ids
-the lock settled and, through a cursor in between, stamping its mods; and the zip is written
-with fixed dates and order.
+wall-clock dates. So genanki writes its collection (tables, decks, note types) into an
+in-memory database only; the rows of notes and cards go in beside them, in genanki's
+columns, with the ids and mods the lock settled; and the zip is written with fixed dates
+and order.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 import warnings
 import zipfile
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 import genanki
 
@@ -28,30 +29,29 @@ Model = genanki.Model  # a note type as written; other modules name it through h
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, no time zone
 
 
-@dataclass(frozen=True)
-class NoteOut:
-    """A note ready to write: genanki's note (made once: its cards are computed once), where
-    it goes, and the identity the lock settled."""
+class NoteOut(NamedTuple):
+    """A note ready to write: its row's values, its cards' ordinals, where it goes, and the
+    identity the lock settled. (A named tuple: a large build makes two per note, and one
+    costs a third of a frozen dataclass.)"""
 
-    note: genanki.Note
+    guid: str
+    model_id: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    ords: tuple[int, ...]  # its cards, as `card_ords` generates them
     subdeck: str
     assigned: Assigned
+    due: int = 0  # a new card's position: Anki hands out a deck's new cards in its order
 
-    @property
-    def guid(self) -> str:
-        return str(self.note.guid)
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(self.note.fields)
-
-    @property
-    def model_id(self) -> int:
-        return int(self.note.model.model_id)
+    def settled(self, assigned: Assigned) -> NoteOut:
+        """The same note with the identity the lock settled."""
+        return NoteOut(self.guid, self.model_id, self.fields, self.tags, self.ords, self.subdeck, assigned, self.due)
 
 
-@dataclass(frozen=True)
-class OldNote:
+UNSETTLED = Assigned(0, 0)  # a note's identity before the lock is consulted
+
+
+class OldNote(NamedTuple):
     """A note as a previous package holds it."""
 
     guid: str
@@ -119,47 +119,80 @@ def model_content(m: genanki.Model) -> dict[str, Any]:
     }
 
 
-def note(m: genanki.Model, fields: Sequence[str], tags: Sequence[str] = (), guid: str | None = None, due: int = 0) -> genanki.Note:
-    """`due` is a new card's position: Anki hands out a deck's new cards in its order, and
-    its import keeps it (it never changes the cards of a note a learner already has)."""
-    return genanki.Note(model=m, fields=list(fields), tags=list(tags), guid=guid, due=due)
+def card_ords(m: genanki.Model, fields: Sequence[str]) -> tuple[int, ...]:
+    """The card ordinals genanki 0.13 (like Anki) generates for a note of `m` with these
+    field values, in its order: genanki's own rules, without building its Note (a test holds
+    the two equal)."""
+    if m.model_type == genanki.Model.CLOZE:
+        qfmt = m.templates[0]["qfmt"]
+        names = [f["name"] for f in m.fields]
+        ords: set[int] = set()
+        for name in set(_CLOZE_FIELD.findall(qfmt) + _CLOZE_FIELD_OLD.findall(qfmt)):
+            value = fields[names.index(name)] if name in names else ""
+            ords.update(int(n) - 1 for n in _CLOZE_NUMBER.findall(value) if int(n) > 0)
+        return tuple(ords)
+    if m.model_type != genanki.Model.FRONT_BACK:  # as genanki refuses it (a package's note type, tampered)
+        raise ValueError(f"note type {m.name!r} has type {m.model_type!r}; expected {genanki.Model.FRONT_BACK} or {genanki.Model.CLOZE}")
+    return tuple(o for o, mode, needed in m._req if (all if mode == "all" else any)(fields[i] for i in needed))
 
 
-def card_ords(n: genanki.Note) -> tuple[int, ...]:
-    """The card ordinals genanki (like Anki) generates for the note's field values."""
-    return tuple(card.ord for card in n.cards)
+_CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")
+_CLOZE_FIELD_OLD = re.compile("<%cloze:(.+?)%>")
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 
 
 def write(
     name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int], notes: Iterable[NoteOut]
 ) -> bytes:
-    """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day."""
-    decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
-    settled: dict[int, NoteOut] = {}
-    for out in notes:
-        deck = decks.setdefault(out.subdeck, genanki.Deck(identity.deck_id(out.subdeck), out.subdeck))
-        deck.add_note(out.note)
-        settled[id(out.note)] = out
+    """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day.
 
-    def ids() -> Iterator[int]:
-        # genanki takes one id per note, then one per card, deck by deck in this order:
-        # hand it the lock's ids instead of numbers counted from the clock.
+    genanki writes the collection: its tables, the decks and the note types, each note type
+    under the last deck that has a note of it, as genanki's own note writing leaves it. The
+    rows of notes and cards are cardgen's, inserted all at once with the ids and mods the lock
+    settled, in genanki's columns and values (a test compares them with genanki's own rows):
+    genanki would stamp them with one build time, through a Python call per row.
+    """
+    decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
+    placed: dict[str, list[NoteOut]] = {name: []}
+    for out in notes:
+        if out.subdeck not in decks:
+            decks[out.subdeck] = genanki.Deck(identity.deck_id(out.subdeck), out.subdeck)
+            placed[out.subdeck] = []
+        placed[out.subdeck].append(out)
+    for deck in decks.values():
+        for out in placed[deck.name]:
+            m = models[out.model_id]
+            deck.add_model(m)
+            if len(out.fields) != len(m.fields):
+                raise ValueError(f"note {out.guid} has {len(out.fields)} fields and its note type {m.name!r} {len(m.fields)}")
+
+    def note_rows() -> Iterator[tuple[Any, ...]]:  # made as SQLite takes them: never all in memory at once
         for deck in decks.values():
-            for n in deck.notes:
-                assigned = settled[id(n)].assigned
-                yield assigned.id
-                yield from (assigned.card_ids[card.ord] for card in n.cards)
+            for out in placed[deck.name]:
+                a, sort_field = out.assigned, models[out.model_id].sort_field_index
+                yield a.id, out.guid, out.model_id, a.mod, f" {' '.join(out.tags)} ", "\x1f".join(out.fields), out.fields[sort_field]
+
+    def card_rows() -> Iterator[tuple[Any, ...]]:
+        for deck in decks.values():
+            for out in placed[deck.name]:
+                a = out.assigned
+                yield from ((a.card_ids[o], a.id, deck.deck_id, o, a.mod, out.due) for o in out.ords)
 
     conn = sqlite3.connect(":memory:")
     try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a database in memory, thrown away on any error
         cursor = conn.cursor()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # genanki warns about HTML we wrote on purpose
-            stamped = _Stamped(cursor, {out.assigned.id: out.assigned.mod for out in settled.values()})
-            genanki.Package(list(decks.values())).write_to_db(stamped, 0, ids())
-        rows = cursor.execute("SELECT (SELECT count() FROM notes) + (SELECT count() FROM cards)").fetchone()[0]
-        if stamped.stamped != rows:  # genanki's SQL changed: its one build time would reach learners
-            raise RuntimeError(f"genanki wrote {rows} note and card rows and cardgen stamped {stamped.stamped}; check its INSERTs")
+            genanki.Package(list(decks.values())).write_to_db(cursor, 0, iter(()))
+        # genanki's indexes, built once the rows are in: a third less time than keeping them up to date row by row
+        indexes = cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").fetchall()
+        for index, _ in indexes:
+            cursor.execute(f'DROP INDEX "{index}"')
+        cursor.executemany(_NOTE_ROW, note_rows())
+        cursor.executemany(_CARD_ROW, card_rows())
+        for _, sql in indexes:
+            cursor.execute(sql)
         _settle_model_mods(cursor, model_mods)
         conn.commit()
         collection = conn.serialize()
@@ -168,31 +201,10 @@ def write(
     return _zip({"collection.anki2": collection, "media": b"{}"})
 
 
-class _Stamped:
-    """genanki's cursor, through which each note and its cards get the mod the lock settled
-    for the note instead of genanki's one build time, as genanki inserts them."""
-
-    _NOTE, _CARD = "INSERT INTO notes ", "INSERT INTO cards "
-
-    def __init__(self, cursor: sqlite3.Cursor, mods: Mapping[int, int]) -> None:
-        self.cursor, self.mods = cursor, mods
-        self.stamped = 0  # rows given their mod: write() checks that none was missed
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        if sql.startswith(self._NOTE):  # (id, guid, mid, mod, ...)
-            params = (*params[:3], self.mods[params[0]], *params[4:])
-            self.stamped += 1
-        elif sql.startswith(self._CARD):  # (id, nid, did, ord, mod, ...)
-            params = (*params[:4], self.mods[params[1]], *params[5:])
-            self.stamped += 1
-        return self.cursor.execute(sql, params)
-
-    def executescript(self, script: str) -> sqlite3.Cursor:
-        return self.cursor.executescript(script)
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self.cursor.lastrowid
+# genanki's rows, its constants written in: id, guid, mid, mod, usn -1, tags, flds, sfld, csum 0, flags 0, data;
+# id, nid, did, ord, mod, usn -1, type 0, queue 0, due, ivl, factor, reps, lapses, left, odue, odid, flags 0, data.
+_NOTE_ROW = "INSERT INTO notes VALUES (?, ?, ?, ?, -1, ?, ?, ?, 0, 0, '')"
+_CARD_ROW = "INSERT INTO cards VALUES (?, ?, ?, ?, ?, -1, 0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0, '')"
 
 
 def _settle_model_mods(cursor: sqlite3.Cursor, model_mods: Mapping[int, int]) -> None:
@@ -264,18 +276,38 @@ def _json(value: Any) -> Any:
 
 def contents(data: bytes) -> dict[str, Any]:
     """What a package holds, in a form that compares equal across machines and SQLite builds."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        collection = _entry(archive, "collection.anki2")
-    conn = sqlite3.connect(":memory:")
+    conn = _collection(data)
     try:
-        conn.deserialize(collection)
         notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
         cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
         models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
     finally:
         conn.close()
     decks = {int(k): v for k, v in json.loads(decks_json).items()}
-    models = {
+    return {
+        "notes": [list(row) for row in notes],
+        "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
+        "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
+        "models": _models(models_json),
+        "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
+    }
+
+
+def _collection(data: bytes) -> sqlite3.Connection:
+    """The package's collection, opened in memory (the caller closes it)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        collection = _entry(archive, "collection.anki2")
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(collection)
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def _models(models_json: str) -> dict[int, dict[str, Any]]:
+    return {
         int(k): {
             "name": m["name"],
             "mod": m["mod"],
@@ -286,20 +318,22 @@ def contents(data: bytes) -> dict[str, Any]:
         }
         for k, m in json.loads(models_json).items()
     }
-    return {
-        "notes": [list(row) for row in notes],
-        "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
-        "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
-        "models": models,
-        "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
-    }
 
 
 def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]]]:
-    """The notes of a previous package by GUID, and its note types by id."""
-    held = contents(data)
+    """The notes of a previous package by GUID, each in the deck of its newest card (as
+    `contents` places it), and its note types by id."""
+    conn = _collection(data)
+    try:
+        rows = conn.execute(
+            "SELECT guid, mid, tags, flds, (SELECT did FROM cards WHERE nid = notes.id ORDER BY id DESC LIMIT 1) FROM notes"
+        ).fetchall()
+        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
+    finally:
+        conn.close()
+    names = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
     notes = {
-        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), held["note_decks"].get(nid, ""))
-        for guid, nid, mid, _mod, tags, flds in held["notes"]
+        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), names[did] if did is not None else "")
+        for guid, mid, tags, flds, did in rows
     }
-    return notes, held["models"]
+    return notes, _models(models_json)

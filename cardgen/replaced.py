@@ -10,7 +10,7 @@ version of its package, its notes retired as a removed fact's are, instead of li
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Mapping, Sequence
 
 from cardgen.package import OldNote
@@ -56,10 +56,13 @@ def name(diffs: Sequence[DeckDiff], fronts: Mapping[str, str]) -> None:
     pattern, same first field). `fronts` holds every added and retired note's first field."""
     retired = [key for d in diffs for key in d.retired]
     retired_patterns: dict[str, set[str]] = defaultdict(set)
+    gone: Counter[str] = Counter()  # retired notes by fact
     asked: dict[tuple[str, str], str] = {}
     for key in retired:
-        retired_patterns[_fact(key)].add(_pattern(key))
-        asked.setdefault((_pattern(key), fronts[key]), _fact(key))
+        fact, pattern = _fact(key), _pattern(key)
+        retired_patterns[fact].add(pattern)
+        gone[fact] += 1
+        asked.setdefault((pattern, fronts[key]), fact)
     for d in diffs:
         by_fact: dict[str, list[str]] = defaultdict(list)
         for key in d.added:
@@ -67,11 +70,10 @@ def name(diffs: Sequence[DeckDiff], fronts: Mapping[str, str]) -> None:
         for fact, keys in sorted(by_fact.items()):
             patterns = {_pattern(k) for k in keys}
             if fact in retired_patterns and retired_patterns[fact] != patterns:
-                gone = sum(_fact(k) == fact for k in retired)
                 d.replaced.append(
                     f"fact '{fact}' changed pattern ({', '.join(sorted(retired_patterns[fact]))} -> {', '.join(sorted(patterns))}): "
                     f"a note cannot change note type on import, so learners get {_notes(len(keys))} and keep the "
-                    f"{'old one' if gone == 1 else f'{gone} old ones'}, retired, with their reviews"
+                    f"{'old one' if gone[fact] == 1 else f'{gone[fact]} old ones'}, retired, with their reviews"
                 )
                 continue
             olds = sorted({asked[p, fronts[k]] for k in keys for p in [_pattern(k)] if (p, fronts[k]) in asked} - {fact})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from cardgen import identity, package, replaced, upgrade
-from cardgen.identity import Assigned, Plan, Wanted
+from cardgen.identity import Plan, Wanted
 from cardgen.lock import Lock, Note, Retired
 from cardgen.package import NoteOut, OldNote
 from cardgen.records import Deck, Source
@@ -90,10 +90,11 @@ def retire(
         else:
             fields = upgrade.retired_fields([f["name"] for f in m.fields], old.fields, today, root)
             tags = tuple(sorted({*old.tags, root}))
-        made = package.note(m, fields, tags, old.guid)
+        ords = package.card_ords(m, fields)
         legacy = identity.content_hash(fields, tags, old.subdeck)
-        result.wanted.append(Wanted(key, identity.content_hash(fields, tags), package.card_ords(made), also=(legacy,)))
-        result.outs.append((deck_id, NoteOut(made, f"{decks[deck_id].name}::{upgrade.RETIRED_SUBDECK}", Assigned(0, 0))))
+        result.wanted.append(Wanted(key, identity.content_hash(fields, tags), ords, also=(legacy,)))
+        subdeck = f"{decks[deck_id].name}::{upgrade.RETIRED_SUBDECK}"
+        result.outs.append((deck_id, NoteOut(old.guid, m.model_id, tuple(fields), tuple(tags), ords, subdeck, package.UNSETTLED)))
         result.shipped[key] = deck_id
     return result
 

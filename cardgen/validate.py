@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import jsonschema_rs
 
@@ -107,14 +107,14 @@ class _Builder:
         if not isinstance(entries, Seq):
             return None  # the schema's message says what is wrong
         for index, entry in enumerate(entries):
+            if not isinstance(entry, Map):
+                return None  # the schema's message says what is wrong
             where: Path_ = (*path, "sources", index)
-            key, quote, ref = (entry.get(k) if isinstance(entry, Map) else None for k in ("document", "quote", "ref"))
-            if not isinstance(key, str) or not self.resolve((*where, "document"), key, documents, "a document that does not exist:"):
+            key, quote, ref = entry.get("document"), entry.get("quote"), entry.get("ref")
+            if not isinstance(key, str) or not self.resolve(where, "document", key, documents, "a document that does not exist:"):
                 return None
             doc = documents[key]
-            if isinstance(ref, str) and not self.resolve(
-                (*where, "ref"), ref, dict(doc.references), f"a ref that document '{key}' does not list:"
-            ):
+            if isinstance(ref, str) and not self.resolve(where, "ref", ref, doc.references, f"a ref that document '{key}' does not list:"):
                 return None
             if not isinstance(quote, str) or not quote.strip():
                 return None
@@ -131,7 +131,7 @@ class _Builder:
             path: Path_ = ("skip", index)
             if not isinstance(entry, Map) or not all(isinstance(entry.get(k), str) for k in ("document", "quote", "reason")):
                 continue  # the schema's message says what is wrong
-            if not self.resolve((*path, "document"), entry["document"], documents, "a document that does not exist:"):
+            if not self.resolve(path, "document", entry["document"], documents, "a document that does not exist:"):
                 continue
             doc = documents[entry["document"]]
             self.verify(path, doc, entry["quote"], f"skip {index + 1} (line {entries.item_marks[index][0]})")
@@ -199,10 +199,11 @@ class _Builder:
             return
         names[key] = (path, shown)
 
-    def resolve(self, path: Path_, value: str, options: dict[str, Any], what: str) -> bool:
+    def resolve(self, owner: Path_, key: str, value: str, options: Mapping[str, Any], what: str) -> bool:
+        """Whether `value`, at `key` of `owner`, is one of `options`; a problem there if not."""
         if value in options:
             return True
-        self.at(path, f"{self.places.name(path[:2])} names {what} '{value}'; {hint(value, options)}")
+        self.at((*owner, key), f"{self.places.name(owner[:2])} names {what} '{value}'; {hint(value, options)}")
         return False
 
     def items(self, path: Path_, values: Seq) -> list[Item]:
@@ -226,6 +227,7 @@ class _Builder:
     def facts(self, documents: dict[str, Document], topics: dict[str, Topic]) -> tuple[list[Fact], dict[str, Path_]]:
         facts: list[Fact] = []
         where: dict[str, Path_] = {}
+        keys = {name: pattern.keys for name, pattern in self.patterns.items()}  # a pattern may make them on each read
         for index, node in enumerate(self.root["facts"]):
             path: Path_ = ("facts", index)
             if not isinstance(node, Map):
@@ -233,7 +235,7 @@ class _Builder:
             # References and ids are checked even on a fact with problems of its own.
             ok = path not in self.broken
             if isinstance(node.get("topic"), str):
-                ok = self.resolve((*path, "topic"), node["topic"], topics, "a topic that does not exist:") and ok
+                ok = self.resolve(path, "topic", node["topic"], topics, "a topic that does not exist:") and ok
             citations = self.citations(path, node, documents)
             ok = citations is not None and ok
             fact_id = node.get("id")
@@ -245,17 +247,16 @@ class _Builder:
                 where[fact_id] = path
             if not ok:
                 continue
-            pattern = self.patterns[node["pattern"]]
             data: dict[str, Any] = {}
-            for key in pattern.keys:
+            for key in keys[node["pattern"]]:
                 if key.name in node:
                     value = node[key.name]
                     data[key.name] = (
                         self.items((*path, key.name), value) if key.kind == "list" else (value.strip() if isinstance(value, str) else value)
                     )
             extra = node["extra"].strip() if "extra" in node else None
-            accept = {check: reason.strip() for check, reason in node.get("accept", {}).items()}
-            facts.append(Fact(node["id"], pattern.key, topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept))
+            accept = {check: reason.strip() for check, reason in node["accept"].items()} if "accept" in node else {}
+            facts.append(Fact(node["id"], node["pattern"], topics[node["topic"]], tuple(citations or ()), extra, data, node.mark, accept))
         return facts, where
 
 
@@ -295,8 +296,11 @@ def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
     decks, topics, topic_paths = builder.decks()
     facts, where = builder.facts(documents, topics)
     skips = builder.skips(documents)
+    by_pattern: dict[str, list[Fact]] = {key: [] for key in patterns}
+    for fact in facts:
+        by_pattern[fact.pattern].append(fact)
     for key, pattern in patterns.items():
-        for fact, key_name, message in pattern.check([f for f in facts if f.pattern == key]):
+        for fact, key_name, message in pattern.check(by_pattern[key]):
             builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
     if not (problems or builder.problems):  # with other problems, a fact may only seem missing
         used = {f.topic.id for f in facts}

@@ -536,3 +536,17 @@ def test_a_lock_that_cannot_be_opened_is_an_error_saying_why(small: Path, tmp_pa
     result = run("diff", "--source", small, "--out", out)
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {path}: the lock cannot be read (Too many levels of symbolic links)\n"), result.output
+
+
+def test_a_live_note_is_written_as_json_dumps_writes_it_with_sorted_keys() -> None:
+    """The lock writes a live note's line by hand (it has one for every note): the text must be
+    json.dumps(sort_keys=True) of the note's value, with ordinals sorted as text ("10" before "2")
+    and any text escaped as JSON escapes it."""
+    notes = {
+        "cloze:many": lockfile.Note(lockfile.MAX_ID, "a" * 32, T0, {2: 7, 10: 8, 0: 9, 1: 10}),
+        "concept:recovered": lockfile.Note(5, "b" * 32, T0 + 1, {0: 6}, 'h"\\,gW\u00e9\u2028\x01'),
+        "concept:none": lockfile.Note(1, 'odd "hash" \u00e9', 2, {}),
+    }
+    lines = ",\n".join(f"  {json.dumps(k)}: {json.dumps(notes[k].to_json(), sort_keys=True)}" for k in sorted(notes))
+    expected = f'{{\n "format": 1,\n "note_types": {{}},\n "notes": {{\n{lines}\n }},\n "retired": {{}},\n "decks": {{}}\n}}\n'
+    assert lockfile.Lock(notes=notes).dump().decode() == expected

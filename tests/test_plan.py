@@ -43,6 +43,17 @@ def test_new_notes_take_unused_ids_below_the_build_time_in_source_order() -> Non
     assert p.status == {"c:a": "added", "c:b": "added"}
 
 
+def test_a_notes_new_card_ids_ascend_with_the_ordinal_and_its_cards_are_in_ordinal_order() -> None:
+    """Whatever order genanki lists the ordinals in, and with a card kept from the lock among them."""
+    p = plan(Lock(), [note("c:a", ords=(2, 0, 1))], [], at(T))
+    first = T * 1000 - 4
+    assert (p.notes["c:a"].id, p.notes["c:a"].card_ids) == (first, {0: first + 1, 1: first + 2, 2: first + 3})
+    assert list(p.notes["c:a"].card_ids) == [0, 1, 2]
+    kept = plan(Lock(notes={"c:a": Note(5, HASH_A, T - 500, {1: 6})}), [note("c:a", ords=(2, 1, 0))], [], at(T))
+    assert kept.notes["c:a"].card_ids == {0: T * 1000 - 2, 1: 6, 2: T * 1000 - 1}
+    assert list(kept.notes["c:a"].card_ids) == [0, 1, 2] and list(kept.lock.notes["c:a"].cards) == [0, 1, 2]
+
+
 def test_ids_already_at_the_build_time_are_stepped_around_without_waiting() -> None:
     """A lock whose ids fill the last 5,000 milliseconds before now (a big build a moment
     ago): 5,000 more new notes still get ids in the past, none reused."""

@@ -29,7 +29,7 @@ def test_every_card_renders_as_the_real_engine_renders_it(given: Path, tmp_path:
     for spec in notes_of(source):
         pattern = source.patterns[spec.pattern]
         fields = {f.name: value for f, value in zip(pattern.fields, spec.fields, strict=True)}
-        for ordinal in package.card_ords(package.note(package.model(pattern), spec.fields)):
+        for ordinal in package.card_ords(package.model(pattern), spec.fields):
             template = pattern.templates[0 if pattern.cloze else ordinal]
             front = render(template.front, fields, ordinal, question=True)
             ours[(identity.note_guid(spec.pattern, spec.key, source.namespace or identity.LEGACY), ordinal)] = (

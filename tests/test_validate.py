@@ -48,6 +48,9 @@ def test_each_invalid_source_is_reported_at_its_line_and_column(path: Path) -> N
         ("document-file-missing", 14, 11, "b12-missing.txt does not exist"),
         ("document-not-utf8", 14, 11, "latin1.txt:1: byte 0xe9 is not UTF-8; save the document as UTF-8"),
         ("skip-stale", 36, 12, "quote of skip 1 (line 35) is not in document 'b12'; closest passage (line 1): \"Skip to content\""),
+        ("unknown-topic", 37, 12, "names a topic that does not exist: 'basic'; did you mean 'basics'?"),
+        ("unknown-document", 140, 19, "names a document that does not exist: 'b-12'; did you mean 'b12'?"),
+        ("unknown-ref", 131, 14, "names a ref that document 'ms-bone' does not list: 'zikan-2012'"),
     ],
 )
 def test_messages_point_at_the_exact_place(defect: str, line: int, column: int, words: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -230,12 +231,15 @@ def common(fact: Fact) -> tuple[str, str]:
     return (text(fact.extra) if fact.extra else "", cite(fact))
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def slug(value: str) -> str:
     """A tag- and id-safe form of a name: 'Vitamin B12' -> 'vitamin-b12'.
 
     A name with no a-z or 0-9 at all (another script: '菠菜', 'шпинат') gets one from its
     letters' digest, so two such names are two ids, not one 'x' listed twice."""
-    ascii_form = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    ascii_form = _NOT_SLUG.sub("-", value.lower()).strip("-")
     if ascii_form:
         return ascii_form
     letters = unicodedata.normalize("NFC", value).casefold().strip()
@@ -263,6 +267,7 @@ def norm(value: str) -> str:
 _FILLER = frozenset("a an and or of the in with to for on especially products product".split())
 
 
+@functools.lru_cache(maxsize=65536)  # a deck's words repeat: a large build asks for the same stems again and again
 def _stem(word: str) -> str:
     """Crude, but the same on both sides: 'walking' and 'walk', 'oats' and 'oat' meet."""
     if len(word) > 5 and word.endswith("ing"):

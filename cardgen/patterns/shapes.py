@@ -114,22 +114,22 @@ def _distinctive(facts: Sequence[Fact], group_key: str, members_key: str) -> Cal
     """Whether a member may ask for its group: no word of it stands in another group's
     name or members, and the maintainer did not say `reverse: false`."""
     groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
-    member_words: dict[str, frozenset[str]] = {}  # each member's words, worked out once
+    member_words: dict[str, frozenset[str]] = {}  # each member's and group's words, worked out once
+    normed: dict[str, str] = {}  # each group's name as compared
     for fact in facts:
-        group = norm(fact.data[group_key])
-        for word in words(fact.data[group_key]):
-            groups[word].add(group)
-        for item in items(fact, members_key):
-            found = member_words.get(item.text)
+        name = fact.data[group_key]
+        group = normed.get(name) or normed.setdefault(name, norm(name))
+        for said in (name, *(item.text for item in items(fact, members_key))):
+            found = member_words.get(said)
             if found is None:
-                found = member_words[item.text] = words(item.text)
+                found = member_words[said] = words(said)
             for word in found:
                 groups[word].add(group)
 
     def distinctive(item: Item, group: str) -> bool:
         if not item.reverse:
             return False
-        only = {norm(group)}
+        only = {normed[group]}
         return all(groups[w] == only for w in member_words[item.text])
 
     return distinctive
@@ -201,6 +201,7 @@ class ListPattern:
             cue = text(fact.data.get("cue") or fact.document.short)
             extra, source = common(fact)
             shown = [text(other.text) for other in members]
+            named, tagged = text(group), tags(fact, self.key, group)  # the same for every member
             for index, item in enumerate(members):
                 listing = ", ".join([*shown[:index], '<span class="blank">[…]</span>', *shown[index + 1 :]])
                 unique = distinctive(item, group)
@@ -208,8 +209,8 @@ class ListPattern:
                     self.key,
                     f"{fact.id}/{item.id}",
                     fact,
-                    (text(group), text(item.text), listing, cue, "y" if unique else "", extra, source),
-                    tags(fact, self.key, group),
+                    (named, shown[index], listing, cue, "y" if unique else "", extra, source),
+                    tagged,
                 )
 
 
