@@ -325,7 +325,7 @@ class _Checker:
             return {}
         cards = {}
         for ordinal, card_id in value.items():
-            if not ordinal.isdigit() or len(ordinal) > 3:
+            if not (ordinal.isascii() and ordinal.isdigit()) or len(ordinal) > 3:
                 self.fail(line, f"{where}.cards", f"has the ordinal {json.dumps(ordinal)}, expected 0, 1, 2, ...")
                 continue
             cards[int(ordinal)] = self.number(card_id, f"{where}.cards.{ordinal}", line)

@@ -116,6 +116,11 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
         f'"{NOTE}":',
         'has the ordinal "1000", expected 0, 1, 2',
     ),
+    "ordinal a superscript digit": (  # str.isdigit() says yes to "²", int() says no
+        lambda t: _entry(t, NOTE, lambda e: e.update(cards={"²": 5})),
+        f'"{NOTE}":',
+        'has the ordinal "\\u00b2", expected 0, 1, 2',
+    ),
     "card id text": (
         lambda t: _entry(t, NOTE, lambda e: e.update(cards={"0": "5"})),
         f'"{NOTE}":',
