@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Sequence
 
-from cardgen import identity, package, recover
+from cardgen import identity, lockcheck, package, recover
 from cardgen import lock as lockfile
 from cardgen.assemble import notes_of
 from cardgen.errors import OutputError, Problem, SourceError
@@ -77,7 +77,7 @@ class LockMissing(OutputError):
 def lock_in(out: Path, source: Source, recover_lock: bool = False) -> tuple[Lock, str]:
     """The lock in `out`, and what was said of it. None is a first build only when no package
     of the source is there; `recover_lock` rebuilds a lost one from those packages."""
-    lock = lockfile.read(out)
+    lock = lockcheck.read(out)
     if lock is not None:
         if recover_lock:
             raise OutputError(f"{out / lockfile.NAME} is there; --recover-lock only rebuilds a missing lock, so nothing was written")

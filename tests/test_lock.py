@@ -13,8 +13,11 @@ from typing import Callable
 import pytest
 from conftest import FIXTURES, T0, build_at, copy_source, edit, run
 from engine import import_package, open_collection, review
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cardgen import lock as lockfile
+from cardgen import lockcheck
 from cardgen.package import contents
 
 
@@ -297,7 +300,7 @@ def test_every_problem_of_a_lock_is_reported_at_once(small: Path, tmp_path: Path
 def test_the_committed_lock_reads_and_writes_back_byte_for_byte() -> None:
     path = Path(__file__).resolve().parent.parent / "decks" / lockfile.NAME
     raw = path.read_bytes()
-    assert lockfile.parse(raw, path).dump() == raw
+    assert lockcheck.parse(raw, path).dump() == raw
 
 
 def test_a_retired_note_that_never_shipped_reads_back_from_the_lock_as_written(tmp_path: Path) -> None:
@@ -311,8 +314,8 @@ def test_a_retired_note_that_never_shipped_reads_back_from_the_lock_as_written(t
         },
     )
     raw = locked.dump()
-    assert lockfile.parse(raw, tmp_path / lockfile.NAME) == locked
-    assert lockfile.parse(raw, tmp_path / lockfile.NAME).dump() == raw
+    assert lockcheck.parse(raw, tmp_path / lockfile.NAME) == locked
+    assert lockcheck.parse(raw, tmp_path / lockfile.NAME).dump() == raw
 
 
 def test_a_lock_that_is_a_directory_is_an_error_naming_it_and_nothing_is_written(small: Path, tmp_path: Path) -> None:
@@ -507,7 +510,7 @@ def test_a_problem_is_named_at_its_own_sections_line_when_a_deck_has_a_note_type
 
 
 def test_a_lock_without_sections_reads_as_one_with_nothing_in_them(tmp_path: Path) -> None:
-    assert lockfile.parse(b'{"format": 1}', tmp_path / lockfile.NAME) == lockfile.Lock()
+    assert lockcheck.parse(b'{"format": 1}', tmp_path / lockfile.NAME) == lockfile.Lock()
 
 
 def test_the_largest_ids_and_a_cloze_of_over_a_hundred_cards_read_back(tmp_path: Path) -> None:
@@ -515,16 +518,16 @@ def test_the_largest_ids_and_a_cloze_of_over_a_hundred_cards_read_back(tmp_path:
         namespace="test-small",
         notes={"cloze:long": lockfile.Note(lockfile.MAX_ID, "a" * 32, lockfile.MAX_ID, {0: 6, 100: lockfile.MAX_ID})},
     )
-    assert lockfile.parse(locked.dump(), tmp_path / lockfile.NAME) == locked
+    assert lockcheck.parse(locked.dump(), tmp_path / lockfile.NAME) == locked
 
 
 def test_a_lock_over_64_mib_is_refused_and_one_of_64_mib_is_read(small: Path, tmp_path: Path) -> None:
     out = _built(small, tmp_path)
     path = out / lockfile.NAME
     raw = path.read_bytes()
-    path.write_bytes(raw + b" " * (lockfile.MAX_BYTES - len(raw)))
+    path.write_bytes(raw + b" " * (lockcheck.MAX_BYTES - len(raw)))
     assert run("diff", "--source", small, "--out", out).exit_code == 0
-    path.write_bytes(raw + b" " * (lockfile.MAX_BYTES + 1 - len(raw)))
+    path.write_bytes(raw + b" " * (lockcheck.MAX_BYTES + 1 - len(raw)))
     result = run("diff", "--source", small, "--out", out)
     assert result.exit_code == 1
     assert result.output.startswith(
@@ -555,3 +558,36 @@ def test_a_live_note_is_written_as_json_dumps_writes_it_with_sorted_keys() -> No
     lines = ",\n".join(f"  {json.dumps(k)}: {json.dumps(notes[k].to_json(), sort_keys=True)}" for k in sorted(notes))
     expected = f'{{\n "format": 1,\n "note_types": {{}},\n "notes": {{\n{lines}\n }},\n "retired": {{}},\n "decks": {{}}\n}}\n'
     assert lockfile.Lock(notes=notes).dump().decode() == expected
+
+
+_VALUES = st.one_of(
+    st.integers(min_value=-2, max_value=lockfile.MAX_ID + 2),
+    st.sampled_from([0, 1, lockfile.MAX_ID, True, False, None, 1.0, 2.5, "1", "a" * 32, "0" * 32, "A" * 32, "a" * 31, "", []]),
+)
+_ORDINALS = st.one_of(st.sampled_from(["0", "1", "10", "999", "1000", "-1", "x", "\u00b2", "\u0663", " 1", ""]), st.text(max_size=4))
+_ENTRIES = st.dictionaries(
+    st.sampled_from(["id", "hash", "mod", "cards", "guid", "deck"]),
+    st.one_of(_VALUES, st.dictionaries(_ORDINALS, _VALUES, max_size=3)),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    entry=st.one_of(
+        _ENTRIES,
+        st.fixed_dictionaries({"id": _VALUES, "hash": _VALUES, "mod": _VALUES, "cards": st.dictionaries(_ORDINALS, _VALUES, max_size=3)}),
+    )
+)
+def test_a_live_notes_quick_read_takes_only_what_the_checker_takes_and_gives_the_same_note(entry: dict[str, object]) -> None:
+    """Most of a lock is live notes, read without the checker's bookkeeping when they are as
+    cardgen writes them (`_plain_note`); anything else goes to the checker, which names it.
+    The quick read must never take an entry the checker would refuse, nor make another note."""
+    problems: list[object] = []
+    checker = lockcheck._Checker(Path("lock.json"), lockcheck.Lines("{}"), problems)  # type: ignore[arg-type]
+    checked = checker.note(entry, "notes.x", 1)
+    quick = lockcheck._plain_note(entry)
+    if quick is not None:
+        assert not problems and checked == quick
+    elif not problems and checked is not None and set(entry) == {"id", "hash", "mod", "cards"}:
+        raise AssertionError(f"the checker takes {entry!r} as it is, the quick read does not")
