@@ -52,13 +52,22 @@ UNSETTLED = Assigned(0, 0)  # a note's identity before the lock is consulted
 
 
 class OldNote(NamedTuple):
-    """A note as a previous package holds it."""
+    """A note as a previous package holds it: fields and tags as stored, split only where a
+    build reads them (a changed or retired note), not for every note of every package."""
 
     guid: str
     model_id: int
-    fields: tuple[str, ...]
-    tags: tuple[str, ...]
+    flds: str  # the fields, joined by U+001F
+    tag_text: str  # the tags, joined by spaces
     subdeck: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.flds.split("\x1f"))
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.tag_text.split())
 
 
 def model(
@@ -332,8 +341,5 @@ def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]
     finally:
         conn.close()
     names = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
-    notes = {
-        guid: OldNote(guid, mid, tuple(flds.split("\x1f")), tuple(tags.split()), names[did] if did is not None else "")
-        for guid, mid, tags, flds, did in rows
-    }
+    notes = {guid: OldNote(guid, mid, flds, tags, names[did] if did is not None else "") for guid, mid, tags, flds, did in rows}
     return notes, _models(models_json)
