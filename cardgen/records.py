@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -40,7 +41,7 @@ class Topic:
     deck_name: str
     deck_tag: str  # the root of its notes' tags
 
-    @property
+    @cached_property  # asked for by every note of the topic: one string, made once
     def subdeck(self) -> str:
         return f"{self.deck_name}::{self.name}"
 
