@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any, Mapping
 
 NAME = "cardgen.lock.json"
@@ -121,7 +122,7 @@ class Lock:
         blocks = []
         for section in SECTIONS:
             entries: Mapping[str, Any] = getattr(self, section)
-            body = ",\n".join(f"  {json.dumps(k)}: {_entry_json(entries[k])}" for k in sorted(entries))
+            body = ",\n".join(f"  {_quoted(k)}: {_entry_json(entries[k])}" for k in sorted(entries))
             blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
         namespace = f' "namespace": {json.dumps(self.namespace)},\n' if self.namespace else ""
         return ("{\n" + f' "format": {FORMAT},\n' + namespace + ",\n".join(blocks) + "\n}\n").encode()
@@ -148,10 +149,17 @@ class Lock:
         return key, mod
 
 
+# json.dumps(text) (its defaults: ASCII, JSON's escapes) without the handling of json.dumps's
+# options on every call, which was most of the time of writing a key or a hash.
+_quoted = encode_basestring_ascii
+
+
 def _entry_json(entry: Note | NoteType | DeckEntry) -> str:
     """json.dumps(entry.to_json(), sort_keys=True): a live note's, most of a lock, written out here at twice the speed."""
     if type(entry) is not Note:  # a retired note has more keys
         return json.dumps(entry.to_json(), sort_keys=True)
-    cards = ", ".join(f'"{o}": {c}' for o, c in sorted((str(o), c) for o, c in entry.cards.items()))  # ordinals as text sort
-    guid = f', "guid": {json.dumps(entry.guid)}' if entry.guid else ""
-    return f'{{"cards": {{{cards}}}{guid}, "hash": {json.dumps(entry.hash)}, "id": {entry.id}, "mod": {entry.mod}}}'
+    # Ordinals sort as text ("10" before "2"); each item sorts as its ordinal does, the '"' after
+    # it sorting before any digit, so the items are sorted as they are written.
+    cards = ", ".join(sorted([f'"{o}": {c}' for o, c in entry.cards.items()]))
+    guid = f', "guid": {_quoted(entry.guid)}' if entry.guid else ""
+    return f'{{"cards": {{{cards}}}{guid}, "hash": {_quoted(entry.hash)}, "id": {entry.id}, "mod": {entry.mod}}}'

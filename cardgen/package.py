@@ -10,6 +10,7 @@ and order.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -142,7 +143,14 @@ def card_ords(m: genanki.Model, fields: Sequence[str]) -> tuple[int, ...]:
         return tuple(ords)
     if m.model_type != genanki.Model.FRONT_BACK:  # as genanki refuses it (a package's note type, tampered)
         raise ValueError(f"note type {m.name!r} has type {m.model_type!r}; expected {genanki.Model.FRONT_BACK} or {genanki.Model.CLOZE}")
-    return tuple(o for o, mode, needed in m._req if (all if mode == "all" else any)(fields[i] for i in needed))
+    return _front_back_ords(m, tuple(map(bool, fields)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _front_back_ords(m: genanki.Model, filled: tuple[bool, ...]) -> tuple[int, ...]:
+    """A front/back note's cards by which of its fields are filled in, all that genanki's rules
+    look at: a build asks again and again for the same few of each note type."""
+    return tuple(o for o, mode, needed in m._req if (all if mode == "all" else any)(filled[i] for i in needed))
 
 
 _CLOZE_FIELD = re.compile(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
 if TYPE_CHECKING:
     from cardgen.patterns import Registry
@@ -40,7 +42,7 @@ class Topic:
     deck_name: str
     deck_tag: str  # the root of its notes' tags
 
-    @property
+    @cached_property  # asked for by every note of the topic: one string, made once
     def subdeck(self) -> str:
         return f"{self.deck_name}::{self.name}"
 
@@ -56,8 +58,12 @@ class Deck:
     topics: tuple[Topic, ...]
 
 
-@dataclass(frozen=True)
-class Item:
+# Facts, their citations and their list members are named tuples, not frozen dataclasses:
+# a large source has tens of thousands of each, and a frozen dataclass costs twice the time
+# to make (its __init__ goes through object.__setattr__ for each field).
+
+
+class Item(NamedTuple):
     """A member of a fact's list (a food, an exercise); its id keeps its notes' identity."""
 
     id: str
@@ -66,8 +72,7 @@ class Item:
     reverse: bool = True  # False: never ask for the group from this member
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):
     """One document a fact rests on, with the document's own words (already verified)."""
 
     document: Document
@@ -86,8 +91,7 @@ class Skip:
     mark: Mark
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     """One fact of the source; `data` holds its pattern's own keys, already checked."""
 
     id: str
@@ -97,7 +101,7 @@ class Fact:
     extra: str | None
     data: Mapping[str, Any]
     mark: Mark
-    accept: Mapping[str, str] = field(default_factory=dict)  # lint check -> the maintainer's reason
+    accept: Mapping[str, str] = MappingProxyType({})  # lint check -> the maintainer's reason
 
     @property
     def document(self) -> Document:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
@@ -110,27 +110,26 @@ class AttributePattern:
             )
 
 
-def _distinctive(facts: Sequence[Fact], group_key: str, members_key: str) -> Callable[[Item, str], bool]:
+def _distinctive(facts: Sequence[Fact], group_key: str, members_key: str) -> Callable[[Item], bool]:
     """Whether a member may ask for its group: no word of it stands in another group's
     name or members, and the maintainer did not say `reverse: false`."""
-    groups: dict[str, set[str]] = defaultdict(set)  # word -> the groups it stands in
+    bags: dict[str, set[str]] = defaultdict(set)  # each group's name as compared -> the words of its name and members
     member_words: dict[str, frozenset[str]] = {}  # each member's and group's words, worked out once
-    normed: dict[str, str] = {}  # each group's name as compared
     for fact in facts:
         name = fact.data[group_key]
-        group = normed.get(name) or normed.setdefault(name, norm(name))
+        bag = bags[norm(name)]
         for said in (name, *(item.text for item in items(fact, members_key))):
             found = member_words.get(said)
             if found is None:
                 found = member_words[said] = words(said)
-            for word in found:
-                groups[word].add(group)
+            bag |= found
+    # A member's words are all in its own group's bag: one is another group's too exactly when
+    # it is in more than one bag.
+    counts = Counter(word for bag in bags.values() for word in bag)
+    shared = {word for word, count in counts.items() if count > 1}
 
-    def distinctive(item: Item, group: str) -> bool:
-        if not item.reverse:
-            return False
-        only = {normed[group]}
-        return all(groups[w] == only for w in member_words[item.text])
+    def distinctive(item: Item) -> bool:
+        return item.reverse and shared.isdisjoint(member_words[item.text])
 
     return distinctive
 
@@ -204,7 +203,7 @@ class ListPattern:
             named, tagged = text(group), tags(fact, self.key, group)  # the same for every member
             for index, item in enumerate(members):
                 listing = ", ".join([*shown[:index], '<span class="blank">[…]</span>', *shown[index + 1 :]])
-                unique = distinctive(item, group)
+                unique = distinctive(item)
                 yield NoteSpec(
                     self.key,
                     f"{fact.id}/{item.id}",
@@ -292,7 +291,7 @@ class SetPattern:
             tagged = tags(fact, self.key, group)
             yield NoteSpec(self.key, fact.id, fact, (text(group), "", listing, "y", cue, extra, source), tagged)
             for item in members:
-                if distinctive(item, group):
+                if distinctive(item):
                     yield NoteSpec(
                         self.key, f"{fact.id}/{item.id}", fact, (text(group), text(item.text), listing, "", cue, extra, source), tagged
                     )
