@@ -13,7 +13,7 @@ from typing import Callable
 import pytest
 from conftest import FIXTURES, T0, build_at, copy_source, edit, run
 from engine import import_package, open_collection, review
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cardgen import lock as lockfile
@@ -514,9 +514,16 @@ def test_a_lock_without_sections_reads_as_one_with_nothing_in_them(tmp_path: Pat
 
 
 def test_the_largest_ids_and_a_cloze_of_over_a_hundred_cards_read_back(tmp_path: Path) -> None:
+    """Ordinals up to 999 read back, in a note as cardgen writes most of them (the quick read)
+    and in the ones the checker reads: a recovered note with its GUID and a retired note."""
+    cards = {0: 6, 100: lockfile.MAX_ID, 999: 7}
     locked = lockfile.Lock(
         namespace="test-small",
-        notes={"cloze:long": lockfile.Note(lockfile.MAX_ID, "a" * 32, lockfile.MAX_ID, {0: 6, 100: lockfile.MAX_ID})},
+        notes={
+            "cloze:long": lockfile.Note(lockfile.MAX_ID, "a" * 32, lockfile.MAX_ID, cards),
+            "cloze:recovered": lockfile.Note(8, "b" * 32, T0, cards, "h,gWWLcD@?"),
+        },
+        retired={"cloze:gone": lockfile.Retired(9, "c" * 32, T0, cards, deck="bones", retired="2026-01-01", version=2)},
     )
     assert lockcheck.parse(locked.dump(), tmp_path / lockfile.NAME) == locked
 
@@ -579,10 +586,14 @@ _ENTRIES = st.dictionaries(
         st.fixed_dictionaries({"id": _VALUES, "hash": _VALUES, "mod": _VALUES, "cards": st.dictionaries(_ORDINALS, _VALUES, max_size=3)}),
     )
 )
+# every bound the checker takes, each time: drawn at random, a note at its bounds is rare
+@example(entry={"id": 1, "hash": "0" * 32, "mod": 1, "cards": {"0": 1}})
+@example(entry={"id": lockfile.MAX_ID, "hash": "a" * 32, "mod": lockfile.MAX_ID, "cards": {"0": lockfile.MAX_ID, "999": 1}})
 def test_a_live_notes_quick_read_takes_only_what_the_checker_takes_and_gives_the_same_note(entry: dict[str, object]) -> None:
     """Most of a lock is live notes, read without the checker's bookkeeping when they are as
     cardgen writes them (`_plain_note`); anything else goes to the checker, which names it.
-    The quick read must never take an entry the checker would refuse, nor make another note."""
+    The quick read must never take an entry the checker would refuse, nor make another note,
+    nor leave to the checker one it takes as it is (only slower, but most of a lock is these)."""
     problems: list[object] = []
     checker = lockcheck._Checker(Path("lock.json"), lockcheck.Lines("{}"), problems)  # type: ignore[arg-type]
     checked = checker.note(entry, "notes.x", 1)
