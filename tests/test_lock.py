@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from cardgen import lock as lockfile
 from cardgen import lockcheck
+from cardgen.errors import Problem
 from cardgen.package import contents
 
 
@@ -594,8 +595,8 @@ def test_a_live_notes_quick_read_takes_only_what_the_checker_takes_and_gives_the
     cardgen writes them (`_plain_note`); anything else goes to the checker, which names it.
     The quick read must never take an entry the checker would refuse, nor make another note,
     nor leave to the checker one it takes as it is (only slower, but most of a lock is these)."""
-    problems: list[object] = []
-    checker = lockcheck._Checker(Path("lock.json"), lockcheck.Lines("{}"), problems)  # type: ignore[arg-type]
+    problems: list[Problem] = []
+    checker = lockcheck._Checker(Path("lock.json"), lockcheck.Lines("{}"), problems)
     checked = checker.note(entry, "notes.x", 1)
     quick = lockcheck._plain_note(entry)
     if quick is not None:
