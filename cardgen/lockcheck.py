@@ -119,10 +119,17 @@ def _plain_note(entry: Any) -> Note | None:
         return None
     made = {}
     for ordinal, card_id in cards.items():
-        if not (type(card_id) is int and 1 <= card_id <= MAX_ID and len(ordinal) <= 3 and ordinal.isascii() and ordinal.isdigit()):
+        if not (type(card_id) is int and 1 <= card_id <= MAX_ID and _ordinal(ordinal)):
             return None
         made[int(ordinal)] = card_id
     return Note(note_id, content, mod, made)
+
+
+def _ordinal(text: str) -> bool:
+    """An ordinal as cardgen writes it: 0 to 999 in ASCII digits, no leading zero. "01" beside
+    "1" would read as the same card and one id would be lost; str.isdigit() also says yes to
+    "²", which int() refuses."""
+    return 0 < len(text) <= 3 and text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
 
 
 def _none(entry: Any) -> None:
@@ -211,7 +218,7 @@ class _Checker:
             return {}
         cards = {}
         for ordinal, card_id in value.items():
-            if not (ordinal.isascii() and ordinal.isdigit()) or len(ordinal) > 3:
+            if not _ordinal(ordinal):
                 self.fail(line, f"{where}.cards", f"has the ordinal {json.dumps(ordinal)}, expected 0, 1, 2, ...")
                 continue
             cards[int(ordinal)] = self.number(card_id, f"{where}.cards.{ordinal}", line)

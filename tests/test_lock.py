@@ -125,6 +125,11 @@ EDITS: dict[str, tuple[Callable[[str], str], str, str]] = {
         f'"{NOTE}":',
         'has the ordinal "\\u00b2", expected 0, 1, 2',
     ),
+    "ordinal with a leading zero": (  # "00" beside "0" would read as the same card, and lose an id
+        lambda t: _entry(t, NOTE, lambda e: e["cards"].update({"0" + next(iter(e["cards"])): 5})),
+        f'"{NOTE}":',
+        'has the ordinal "00", expected 0, 1, 2',
+    ),
     "card id text": (
         lambda t: _entry(t, NOTE, lambda e: e.update(cards={"0": "5"})),
         f'"{NOTE}":',
@@ -572,7 +577,10 @@ _VALUES = st.one_of(
     st.integers(min_value=-2, max_value=lockfile.MAX_ID + 2),
     st.sampled_from([0, 1, lockfile.MAX_ID, True, False, None, 1.0, 2.5, "1", "a" * 32, "0" * 32, "A" * 32, "a" * 31, "", []]),
 )
-_ORDINALS = st.one_of(st.sampled_from(["0", "1", "10", "999", "1000", "-1", "x", "\u00b2", "\u0663", " 1", ""]), st.text(max_size=4))
+_ORDINALS = st.one_of(
+    st.sampled_from(["0", "1", "10", "999", "1000", "-1", "x", "\u00b2", "\u0663", "\uff11", " 1", "", "00", "01", "010"]),
+    st.text(max_size=4),
+)
 _ENTRIES = st.dictionaries(
     st.sampled_from(["id", "hash", "mod", "cards", "guid", "deck"]),
     st.one_of(_VALUES, st.dictionaries(_ORDINALS, _VALUES, max_size=3)),
