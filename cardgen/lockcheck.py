@@ -129,7 +129,7 @@ def _ordinal(text: str) -> bool:
     """An ordinal as cardgen writes it: 0 to 999 in ASCII digits, no leading zero. "01" beside
     "1" would read as the same card and one id would be lost; str.isdigit() also says yes to
     "²", which int() refuses."""
-    return 0 < len(text) <= 3 and text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
+    return len(text) <= 3 and text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
 
 
 def _none(entry: Any) -> None:
