@@ -90,7 +90,7 @@ def parse(raw: bytes, path: Path) -> Lock:
     checker = _Checker(path, lines, problems)
     lock = checker.lock(data)
     if problems:
-        raise LockError(sorted(problems, key=lambda p: (p.line, p.column)))
+        raise LockError(problems)  # a SourceError: it puts them in order of place
     assert lock is not None
     return lock
 
