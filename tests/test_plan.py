@@ -174,6 +174,19 @@ def test_a_note_id_two_entries_share_moves_only_that_note_and_its_cards_stay() -
     assert [(c.key, c.kept_by, c.id, c.card) for c in p.reallocated] == [("c:b", "c:a", 5, False)]
 
 
+def test_a_key_both_live_and_retired_holds_its_live_ids_and_shares_none_with_the_retired_entry() -> None:
+    """A merge can leave a key in both sections (one branch retired the fact, the other kept
+    it): the live entry is the one learners have, so only its ids count, as the plan takes
+    them; the retired entry's ids, another note's now, are no collision to reallocate."""
+    lock = Lock(
+        notes={"c:a": Note(5, HASH_A, T - 9, {0: 6}), "c:b": Note(7, HASH_A, T - 9, {0: 8})},
+        retired={"c:b": Retired(5, HASH_A, T - 9, {0: 6}, deck="d", retired="2026-01-01")},
+    )
+    p = plan(lock, [note("c:a"), note("c:b")], [], at(T))
+    assert p.reallocated == ()
+    assert [(p.notes[k].id, dict(p.notes[k].card_ids)) for k in ("c:a", "c:b")] == [(5, {0: 6}), (7, {0: 8})]
+
+
 def test_a_recovered_notes_guid_stays_in_the_lock_when_its_fact_comes_back() -> None:
     """A note recovered from a package keeps the GUID learners have (it may be of another
     namespace); the lock must keep it for the day the fact is retired again."""
