@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Sequence
 
-from cardgen import identity, lockcheck, package, recover
+from cardgen import identity, lockcheck, recover, unpack
 from cardgen import lock as lockfile
 from cardgen.assemble import notes_of
 from cardgen.errors import OutputError, Problem, SourceError
@@ -60,7 +60,7 @@ def stale(out: Path, files: dict[str, bytes], remove: Sequence[str] = ()) -> lis
             continue
         if name.endswith(".apkg"):
             try:
-                same = package.holdings(existing) == package.holdings(data)
+                same = unpack.holdings(existing) == unpack.holdings(data)
             except Exception:  # a package we cannot even open is simply stale
                 same = False
         else:

@@ -1,4 +1,4 @@
-"""genanki behind one module: note types, card generation, and `.apkg` bytes in and out.
+"""genanki behind one module: note types, card generation, and `.apkg` bytes (`unpack` reads them back).
 
 genanki's quirks stay here. It stamps every note, card and note type with one build time
 and numbers ids from it; it leaves a temporary SQLite file per package; its zip carries
@@ -27,6 +27,7 @@ from cardgen.lock import Schema
 from cardgen.patterns.base import CSS, Pattern, spoken
 
 Model = genanki.Model  # a note type as written; other modules name it through here, never genanki
+CLOZE = genanki.Model.CLOZE  # a cloze note type's model_type
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold; no clock, no time zone
 
 
@@ -48,27 +49,22 @@ class NoteOut(NamedTuple):
         """The same note with the identity the lock settled."""
         return NoteOut(self.guid, self.model_id, self.fields, self.tags, self.ords, self.subdeck, assigned, self.due)
 
+    @property
+    def field_count(self) -> int:
+        return len(self.fields)
+
+    def note_row(self, sort_field: int) -> tuple[Any, ...]:
+        """Its row of `notes`, as `_NOTE_ROW` takes it."""
+        a = self.assigned
+        return a.id, self.guid, self.model_id, a.mod, f" {' '.join(self.tags)} ", "\x1f".join(self.fields), self.fields[sort_field]
+
+    def card_rows(self, deck_id: int) -> Iterator[tuple[Any, ...]]:
+        """Its rows of `cards`, as `_CARD_ROW` takes them, in the order genanki makes them."""
+        a = self.assigned
+        return ((a.card_ids[o], a.id, deck_id, o, a.mod, self.due) for o in self.ords)
+
 
 UNSETTLED = Assigned(0, 0)  # a note's identity before the lock is consulted
-
-
-class OldNote(NamedTuple):
-    """A note as a previous package holds it: fields and tags as stored, split only where a
-    build reads them (a changed or retired note), not for every note of every package."""
-
-    guid: str
-    model_id: int
-    flds: str  # the fields, joined by U+001F
-    tag_text: str  # the tags, joined by spaces
-    subdeck: str
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(self.flds.split("\x1f"))
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        return tuple(self.tag_text.split())
 
 
 def model(
@@ -158,8 +154,45 @@ _CLOZE_FIELD_OLD = re.compile("<%cloze:(.+?)%>")
 _CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 
 
+class Shipped(NamedTuple):
+    """A note as a package holds it, its rows as they are: what `write` writes again of a note
+    no edit touched, without making a NoteOut of it."""
+
+    guid: str
+    model_id: int
+    subdeck: str
+    row: tuple[Any, ...]  # id, guid, mid, mod, tags, flds, sfld: `_NOTE_ROW`'s values
+    cards: list[tuple[Any, ...]]  # id, nid, did, ord, mod, due: `_CARD_ROW`'s, in genanki's order
+
+    @property
+    def field_count(self) -> int:
+        return int(self.row[5].count("\x1f")) + 1
+
+    def note_row(self, sort_field: int) -> tuple[Any, ...]:
+        return self.row
+
+    def card_rows(self, deck_id: int) -> list[tuple[Any, ...]]:
+        return self.cards
+
+    def out(self) -> NoteOut:
+        """The note as the build that wrote it had it ready to write."""
+        nid, guid, mid, mod, tags, flds, _ = self.row
+        fields = tuple(flds.split("\x1f"))
+        ords = tuple(card[3] for card in self.cards)
+        return NoteOut(
+            guid,
+            mid,
+            fields,
+            tuple(tags.split()),
+            ords,
+            self.subdeck,
+            Assigned(nid, mod, {c[3]: c[0] for c in self.cards}),
+            self.cards[0][5],
+        )
+
+
 def write(
-    name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int], notes: Iterable[NoteOut]
+    name: str, description: str, models: Mapping[int, genanki.Model], model_mods: Mapping[int, int], notes: Iterable[NoteOut | Shipped]
 ) -> bytes:
     """The `.apkg` bytes of one deck: the same input gives the same bytes, on any day.
 
@@ -170,7 +203,7 @@ def write(
     genanki would stamp them with one build time, through a Python call per row.
     """
     decks: dict[str, genanki.Deck] = {name: genanki.Deck(identity.deck_id(name), name, description)}
-    placed: dict[str, list[NoteOut]] = {name: []}
+    placed: dict[str, list[NoteOut | Shipped]] = {name: []}
     for out in notes:
         if out.subdeck not in decks:
             decks[out.subdeck] = genanki.Deck(identity.deck_id(out.subdeck), out.subdeck)
@@ -180,20 +213,18 @@ def write(
         for out in placed[deck.name]:
             m = models[out.model_id]
             deck.add_model(m)
-            if len(out.fields) != len(m.fields):
-                raise ValueError(f"note {out.guid} has {len(out.fields)} fields and its note type {m.name!r} {len(m.fields)}")
+            if out.field_count != len(m.fields):
+                raise ValueError(f"note {out.guid} has {out.field_count} fields and its note type {m.name!r} {len(m.fields)}")
 
     def note_rows() -> Iterator[tuple[Any, ...]]:  # made as SQLite takes them: never all in memory at once
         for deck in decks.values():
             for out in placed[deck.name]:
-                a, sort_field = out.assigned, models[out.model_id].sort_field_index
-                yield a.id, out.guid, out.model_id, a.mod, f" {' '.join(out.tags)} ", "\x1f".join(out.fields), out.fields[sort_field]
+                yield out.note_row(models[out.model_id].sort_field_index)
 
     def card_rows() -> Iterator[tuple[Any, ...]]:
         for deck in decks.values():
             for out in placed[deck.name]:
-                a = out.assigned
-                yield from ((a.card_ids[o], a.id, deck.deck_id, o, a.mod, out.due) for o in out.ords)
+                yield from out.card_rows(deck.deck_id)
 
     conn = sqlite3.connect(":memory:")
     try:
@@ -243,111 +274,3 @@ def _zip(entries: Mapping[str, bytes]) -> bytes:
             info.external_attr = 0o644 << 16
             archive.writestr(info, data, compresslevel=1)  # most of the size for a third of the time
     return buffer.getvalue()
-
-
-MAX_ENTRY = 512 * 1024 * 1024  # far above any collection cardgen writes, far below a zip bomb's
-
-
-class PackageTooLarge(ValueError):
-    """A package entry that would inflate past MAX_ENTRY."""
-
-
-def _entry(archive: zipfile.ZipFile, name: str) -> bytes:
-    """One entry of a package, never inflated past MAX_ENTRY, whatever its header claims."""
-    info = archive.getinfo(name)
-    if info.file_size > MAX_ENTRY:
-        raise PackageTooLarge(f"its entry {name!r} would inflate to {info.file_size:,} bytes")
-    with archive.open(info) as handle:
-        data = handle.read(MAX_ENTRY + 1)
-    if len(data) > MAX_ENTRY:
-        raise PackageTooLarge(f"its entry {name!r} inflates past {MAX_ENTRY:,} bytes")
-    return data
-
-
-def holdings(data: bytes) -> dict[str, Any]:
-    """Everything a package holds: every zip entry, every row of every table, the JSON of
-    note types, decks and options parsed. Two packages that would differ in any way in a
-    learner's collection (a media file, a LaTeX preamble, a card's position) differ here."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        entries = {name: _entry(archive, name) for name in sorted(archive.namelist())}
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.deserialize(entries.pop("collection.anki2", b""))
-        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        rows = {table: sorted(map(list, conn.execute(f'SELECT * FROM "{table}"')), key=repr) for table in tables}
-    finally:
-        conn.close()
-    for row in rows.get("col", []):
-        row[:] = [_json(value) for value in row]
-    return {"entries": entries, "tables": rows}
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            return json.loads(value)
-        except ValueError:
-            pass
-    return value
-
-
-def contents(data: bytes) -> dict[str, Any]:
-    """What a package holds, in a form that compares equal across machines and SQLite builds."""
-    conn = _collection(data)
-    try:
-        notes = conn.execute("SELECT guid, id, mid, mod, tags, flds FROM notes ORDER BY guid").fetchall()
-        cards = conn.execute("SELECT id, nid, did, ord, mod FROM cards ORDER BY id").fetchall()
-        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
-    finally:
-        conn.close()
-    decks = {int(k): v for k, v in json.loads(decks_json).items()}
-    return {
-        "notes": [list(row) for row in notes],
-        "note_decks": {nid: decks[did]["name"] for _, nid, did, _, _ in cards},
-        "cards": [[cid, nid, decks[did]["name"], ordinal, mod] for cid, nid, did, ordinal, mod in cards],
-        "models": _models(models_json),
-        "decks": sorted((d["name"], d["desc"]) for d in decks.values() if d["name"] != "Default"),
-    }
-
-
-def _collection(data: bytes) -> sqlite3.Connection:
-    """The package's collection, opened in memory (the caller closes it)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        collection = _entry(archive, "collection.anki2")
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.deserialize(collection)
-    except sqlite3.Error:
-        conn.close()
-        raise
-    return conn
-
-
-def _models(models_json: str) -> dict[int, dict[str, Any]]:
-    return {
-        int(k): {
-            "name": m["name"],
-            "mod": m["mod"],
-            "type": m["type"],
-            "css": m["css"],
-            "fields": [[f["name"], f.get("id")] for f in m["flds"]],
-            "templates": [[t["name"], t.get("id"), t["qfmt"], t["afmt"]] for t in m["tmpls"]],
-        }
-        for k, m in json.loads(models_json).items()
-    }
-
-
-def old_notes(data: bytes) -> tuple[dict[str, OldNote], dict[int, dict[str, Any]]]:
-    """The notes of a previous package by GUID, each in the deck of its newest card (as
-    `contents` places it), and its note types by id."""
-    conn = _collection(data)
-    try:
-        rows = conn.execute(
-            "SELECT guid, mid, tags, flds, (SELECT did FROM cards WHERE nid = notes.id ORDER BY id DESC LIMIT 1) FROM notes"
-        ).fetchall()
-        models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
-    finally:
-        conn.close()
-    names = {int(k): v["name"] for k, v in json.loads(decks_json).items()}
-    notes = {guid: OldNote(guid, mid, flds, tags, names[did] if did is not None else "") for guid, mid, tags, flds, did in rows}
-    return notes, _models(models_json)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cardgen import identity, package, upgrade
+from cardgen import identity, unpack, upgrade
 from cardgen.errors import OutputError
 from cardgen.lock import Change, DeckEntry, Lock, Note, NoteType, Retired, Schema
 from cardgen.patterns import Registry
@@ -60,7 +60,7 @@ def recover(source: Source, specs: list[NoteSpec], out: Path, namespace: str) ->
     for deck in source.decks:
         path = out / f"{deck.id}.apkg"
         try:
-            held = package.contents(path.read_bytes())
+            held = unpack.contents(path.read_bytes())
         except FileNotFoundError:
             continue
         except Exception as exc:  # a damaged package cannot be recovered from

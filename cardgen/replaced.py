@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Mapping, Sequence
 
-from cardgen.package import OldNote
 from cardgen.records import Deck, Source
+from cardgen.unpack import OldNote
 from cardgen.upgrade import DeckDiff
 
 REMOVED = "This deck is no longer published: its facts were removed from its source or moved to another deck. Nothing will update it again."

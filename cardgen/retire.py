@@ -13,11 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from cardgen import identity, package, replaced, upgrade
+from cardgen import identity, package, replaced, unpack, upgrade
 from cardgen.identity import Plan, Wanted
 from cardgen.lock import Lock, Note, Retired
-from cardgen.package import NoteOut, OldNote
+from cardgen.package import NoteOut
 from cardgen.records import Deck, Source
+from cardgen.unpack import OldNote
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Previous:
         models: dict[int, dict[str, Any]] = {}
         for deck_id, data in packages.items():
             try:
-                held, held_models = package.old_notes(data)
+                held, held_models = unpack.old_notes(data)
             except Exception:  # an unreadable package: nothing to compare with or retire from
                 continue
             notes.update({guid: (deck_id, note) for guid, note in held.items()})

@@ -11,7 +11,7 @@ from conftest import FIXTURES, T0, build, build_at, copy_source
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen import identity, package
+from cardgen import identity, package, unpack
 from cardgen.lock import NAME as LOCK_NAME
 from cardgen.patterns import PATTERNS
 
@@ -50,10 +50,10 @@ def test_field_and_template_ids_are_fixed_distinct_and_independent_of_names() ->
 def test_guid_comes_from_pattern_and_fact_id_not_text(small: Path, tmp_path: Path) -> None:
     out = tmp_path / "decks"
     build(small, out)
-    before = package.contents((out / "bones.apkg").read_bytes())["notes"]
+    before = unpack.contents((out / "bones.apkg").read_bytes())["notes"]
     small.write_text(small.read_text().replace("Our vital organs", "Our vital organs, as the article says"))
     build(small, out)
-    after = package.contents((out / "bones.apkg").read_bytes())["notes"]
+    after = unpack.contents((out / "bones.apkg").read_bytes())["notes"]
     assert [n[:3] for n in before] == [n[:3] for n in after]  # guid, note id, note type
     changed = [(b, a) for b, a in zip(before, after) if b != a]
     assert len(changed) == 1
@@ -92,7 +92,7 @@ def test_every_card_ships_with_its_notes_mod_never_genankis_build_time(small: Pa
     build_at(small, out, T0)
     small.write_text(small.read_text().replace("Our vital organs", "Our vital organs!"))
     build_at(small, out, T0 + 200)
-    held = package.contents((out / "bones.apkg").read_bytes())
+    held = unpack.contents((out / "bones.apkg").read_bytes())
     note_mods = {note_id: mod for _guid, note_id, _mid, mod, _tags, _flds in held["notes"]}
     assert sorted(set(note_mods.values())) == [T0, T0 + 200]  # the edited note moved, the others kept theirs
     assert all(mod == note_mods[nid] for _cid, nid, _deck, _ord, mod in held["cards"])

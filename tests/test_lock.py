@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from cardgen import lock as lockfile
 from cardgen import lockcheck
 from cardgen.errors import Problem
-from cardgen.package import contents
+from cardgen.unpack import contents
 
 
 def _built(small: Path, tmp_path: Path) -> Path:
@@ -611,3 +611,4 @@ def test_a_live_notes_quick_read_takes_only_what_the_checker_takes_and_gives_the
         assert not problems and checked == quick
     elif not problems and checked is not None and set(entry) == {"id", "hash", "mod", "cards"}:
         raise AssertionError(f"the checker takes {entry!r} as it is, the quick read does not")
+

@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 from conftest import T0, build_at, run
 
-from cardgen import package as package_module
+from cardgen import unpack
 
 
 def _rezip(path: Path, change: Callable[[dict[str, bytes]], None]) -> None:
@@ -74,9 +74,7 @@ def test_check_notices_anything_a_collection_would_see(name: str, small: Path, t
     package = out / "bones.apkg"
     before = package.read_bytes()
     _rezip(package, TAMPERING[name])
-    assert package_module.holdings(package.read_bytes()) != package_module.holdings(before), (
-        "the tampering changed nothing a collection holds"
-    )
+    assert unpack.holdings(package.read_bytes()) != unpack.holdings(before), "the tampering changed nothing a collection holds"
     result = run("build", "--check", "--source", small, "--out", out)
     assert result.exit_code == 1 and f"{package}: differs" in result.output, (name, result.output)
 
@@ -84,7 +82,7 @@ def test_check_notices_anything_a_collection_would_see(name: str, small: Path, t
 def test_a_zip_bomb_in_the_out_directory_is_never_inflated(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A collection padded with 256 MiB of zeros (a quarter MiB compressed), against a limit
     lowered to 32 MiB so the test stays quick: no command holds more than the limit."""
-    monkeypatch.setattr(package_module, "MAX_ENTRY", 32 * 1024 * 1024)
+    monkeypatch.setattr(unpack, "MAX_ENTRY", 32 * 1024 * 1024)
     out = tmp_path / "decks"
     build_at(small, out, T0)
     (out / ".cardgen-build.json").unlink()

@@ -17,8 +17,7 @@ from anki.collection import Collection
 from conftest import T0, build, build_at, edit, registry, run
 from engine import import_package, open_collection, review, visible_text
 
-from cardgen import identity
-from cardgen import package as package_module
+from cardgen import identity, unpack
 from cardgen.build import build as build_decks
 from cardgen.build import diff
 from cardgen.patterns import PATTERNS
@@ -306,13 +305,13 @@ def test_a_retired_note_ships_in_the_version_that_retires_it_and_a_rebuild_is_th
     build_at(small, out, T0 + 10)
     guid = identity.note_guid("risk_factor", "age", "test-small")
     v2 = (out / "bones.apkg").read_bytes()
-    assert guid in {n[0] for n in package_module.contents(v2)["notes"]}
+    assert guid in {n[0] for n in unpack.contents(v2)["notes"]}
     build_at(small, out, T0 + 20)  # v2 again, from v2's lock
     assert (out / "bones.apkg").read_bytes() == v2
 
     edit(small, "Our vital organs", "Our vital organs!")
     build_at(small, out, T0 + 30)
     v3 = (out / "bones.apkg").read_bytes()
-    assert guid not in {n[0] for n in package_module.contents(v3)["notes"]}
+    assert guid not in {n[0] for n in unpack.contents(v3)["notes"]}
     build_at(small, out, T0 + 40)  # v3 again, from v3's lock
     assert (out / "bones.apkg").read_bytes() == v3

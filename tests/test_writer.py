@@ -17,7 +17,7 @@ from conftest import FIXTURES, T0, build_at
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cardgen import identity, package
+from cardgen import identity, package, unpack
 from cardgen.assemble import notes_of
 from cardgen.identity import Assigned
 from cardgen.package import NoteOut
@@ -84,7 +84,7 @@ def test_the_rows_are_the_rows_genanki_writes() -> None:
     assert {n.model_id for n in notes} == set(models) and any(len(n.ords) > 1 for n in notes)
     ours = package.write("Deck", "about it", models, {mid: T0 for mid in models}, notes)
     theirs = _genanki_package("Deck", "about it", notes, models)
-    assert package.holdings(ours) == package.holdings(theirs)
+    assert unpack.holdings(ours) == unpack.holdings(theirs)
     assert _schema(ours) == _schema(theirs)  # every table and index genanki makes, as it makes them
 
 
@@ -113,8 +113,8 @@ def test_the_last_packages_are_read_as_contents_reads_them(small: Path, tmp_path
     tampered = package._zip({"collection.anki2": conn.serialize(), "media": b"{}"})
     conn.close()
     for held in (data, tampered):
-        seen = package.contents(held)
-        notes, models = package.old_notes(held)
+        seen = unpack.contents(held)
+        notes, models = unpack.old_notes(held)
         assert models == seen["models"]
         assert {
             guid: (mid, tuple(flds.split("\x1f")), tuple(tags.split()), seen["note_decks"][note_id])
