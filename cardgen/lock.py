@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 NAME = "cardgen.lock.json"
 FORMAT = 1
@@ -119,11 +119,7 @@ class Lock:
 
     def dump(self) -> bytes:
         """The lock as committed: sorted, one entry per line."""
-        blocks = []
-        for section in SECTIONS:
-            entries: Mapping[str, Any] = getattr(self, section)
-            body = ",\n".join(f"  {_quoted(k)}: {_entry_json(entries[k])}" for k in sorted(entries))
-            blocks.append(f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}')
+        blocks = [_block(section, getattr(self, section)) for section in SECTIONS]
         namespace = f' "namespace": {json.dumps(self.namespace)},\n' if self.namespace else ""
         return ("{\n" + f' "format": {FORMAT},\n' + namespace + ",\n".join(blocks) + "\n}\n").encode()
 
@@ -147,6 +143,57 @@ class Lock:
             return None
         mod, key = max(mods)
         return key, mod
+
+
+def _block(section: str, entries: Mapping[str, Any]) -> str:
+    body = ",\n".join(f"  {_quoted(k)}: {_entry_json(entries[k])}" for k in sorted(entries))
+    return f' "{section}": {{\n{body}\n }}' if body else f' "{section}": {{}}'
+
+
+def _note_lines(text: str, keys: Iterable[str]) -> dict[str, tuple[int, int]] | None:
+    """Where each key's line of the notes section stands in a lock `dump` wrote: (start, end)
+    without its comma; None if one is not there. Sorted, the notes of a pattern are one run
+    of lines: only the runs of the keys' patterns are read."""
+    start = text.find('\n "notes": {\n')
+    end = text.find("\n }", start + 1)
+    wanted = {_quoted(key): key for key in keys}
+    found = {}
+    for pattern in {key.split(":", 1)[0] for key in wanted.values()}:
+        run = f'\n  "{pattern}:'
+        at = text.find(run, start, end) if start >= 0 else -1
+        while at >= 0 and text.startswith(run, at):
+            stop = text.find("\n", at + 1)
+            key = wanted.get(text[at + 3 : text.find('": ', at) + 1])
+            if key is not None:
+                found[key] = (at + 1, stop - (text[stop - 1] == ","))
+            at = stop
+    return found if len(found) == len(wanted) else None
+
+
+def excerpt(text: str, keys: Iterable[str]) -> str | None:
+    """The lock `dump` wrote as `text`, with only these keys' lines in its notes section: for
+    an edit's build (`edit`) to read what it changes without reading every note."""
+    lines = _note_lines(text, keys)
+    if lines is None:
+        return None
+    start = text.find('\n "notes": {\n')
+    end = text.find("\n }", start + 1)
+    body = ",\n".join(text[a:b] for a, b in sorted(lines.values()))
+    return text[:start] + ('\n "notes": {\n' + body if body else '\n "notes": {') + text[end:]
+
+
+def patched(text: str, notes: Mapping[str, Note], decks: Mapping[str, DeckEntry]) -> bytes | None:
+    """What `dump` writes of the lock it wrote as `text` with these notes (of keys it holds)
+    and these decks in place of its own; None if a key is not there."""
+    lines = _note_lines(text, notes)
+    at = text.rfind('\n "decks": ')
+    if lines is None or at < 0:
+        return None
+    parts, done = [], 0
+    for key, (a, b) in sorted(lines.items(), key=lambda item: item[1]):
+        parts += [text[done:a], f"  {_quoted(key)}: {_entry_json(notes[key])}"]
+        done = b
+    return ("".join(parts) + text[done : at + 1] + _block("decks", decks) + "\n}\n").encode()
 
 
 # json.dumps(text) (its defaults: ASCII, JSON's escapes) without the handling of json.dumps's

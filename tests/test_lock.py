@@ -612,3 +612,33 @@ def test_a_live_notes_quick_read_takes_only_what_the_checker_takes_and_gives_the
     elif not problems and checked is not None and set(entry) == {"id", "hash", "mod", "cards"}:
         raise AssertionError(f"the checker takes {entry!r} as it is, the quick read does not")
 
+
+NOTES = st.dictionaries(
+    st.from_regex(r"(concept|cloze|food_source):[a-z0-9-]{1,12}(/[a-z0-9-]{1,8})?", fullmatch=True),
+    st.builds(
+        lockfile.Note,
+        st.integers(1, lockfile.MAX_ID),
+        st.from_regex(r"[0-9a-f]{32}", fullmatch=True),
+        st.integers(1, lockfile.MAX_ID),
+        st.dictionaries(st.integers(0, 30), st.integers(1, lockfile.MAX_ID), max_size=3),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(notes=NOTES, data=st.data())
+def test_a_lock_patched_at_some_notes_is_what_dump_writes_and_its_excerpt_reads_them_alone(notes: dict, data: st.DataObject) -> None:
+    """An edit's build (`edit`) reads only its notes' lines and writes the lock by replacing
+    them: byte for byte what `dump` writes of the whole, whichever lines they are (first, last,
+    a run of a pattern's) and however many."""
+    lock = lockfile.Lock("bench-synth", notes=notes, decks={"d": lockfile.DeckEntry(2)})
+    text = lock.dump().decode()
+    keys = data.draw(st.lists(st.sampled_from(sorted(notes)), min_size=1, unique=True))
+    changed = {k: lockfile.Note(notes[k].id, "0" * 32, notes[k].mod + 1, notes[k].cards) for k in keys}
+    decks = {"d": lockfile.DeckEntry(3, (lockfile.Change(3, "2026-12-03", "1 updated"),))}
+    assert lockfile.patched(text, changed, decks) == lockfile.Lock("bench-synth", notes={**notes, **changed}, decks=decks).dump()
+    part = lockcheck.parse(lockfile.excerpt(text, keys).encode(), Path(lockfile.NAME))
+    assert part.notes == {k: notes[k] for k in keys} and part.decks == lock.decks and part.namespace == "bench-synth"
+    assert lockfile.excerpt(text, [*keys, "concept:not-there"]) is None
