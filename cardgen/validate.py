@@ -264,8 +264,9 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
-    """The source as records, or SourceError with every problem in it."""
+def check(root: Map, path: Path, patterns: Registry = PATTERNS, whole: bool = True) -> Source:
+    """The source as records, or SourceError with every problem in it; not `whole`: some of
+    its facts only (an edit's, `edit` rebuilds), so a topic may have none here."""
     file = str(path)
     places = Places(root)
     if root.get("format") == 1:
@@ -302,7 +303,7 @@ def check(root: Map, path: Path, patterns: Registry = PATTERNS) -> Source:
     for key, pattern in patterns.items():
         for fact, key_name, message in pattern.check(by_pattern[key]):
             builder.at((*where[fact.id], key_name), f"fact '{fact.id}': {message}")
-    if not (problems or builder.problems):  # with other problems, a fact may only seem missing
+    if whole and not (problems or builder.problems):  # with other problems, a fact may only seem missing
         used = {f.topic.id for f in facts}
         for topic_id, topic_path in topic_paths.items():
             if topic_id not in used:
