@@ -38,6 +38,7 @@ class Result:
     written: tuple[str, ...] = field(default=())
     up_to_date: bool = False  # nothing was built: source, lock and outputs are as last built
     notices: tuple[str, ...] = ()  # what the build did that the maintainer should hear of
+    incremental: bool = False  # made from the last build's packages and the edited facts' patterns (`edit`)
 
     @property
     def notes(self) -> int:
@@ -55,6 +56,7 @@ class Compiled:
     files: dict[str, bytes]
     result: Result
     remove: tuple[str, ...] = ()  # packages of decks the source no longer has, with nothing left to ship
+    made: tuple[tuple[str, str, str, int], ...] = ()  # every note the patterns made, as (pattern, key, fact id, note id), in order
 
 
 def notes_of(source: Source) -> list[NoteSpec]:
@@ -103,7 +105,9 @@ def compile_source(
     files[lockfile.NAME] = Lock(lock.namespace or identity.LEGACY, plan.lock.note_types, notes, retired, decks).dump()
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, decks)
     result = Result(tuple(changed[d] for d in retiring.decks), len(types.models), notices=_notices(plan, retiring))
-    return Compiled(files, result, tuple(remove))
+    return Compiled(
+        files, result, tuple(remove), tuple((s.pattern, s.key, s.fact.id, plan.notes[f"{s.pattern}:{s.key}"].id) for s in specs)
+    )
 
 
 def _note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:

@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from cardgen import atomic, identity, package, stamp
+from cardgen import atomic, edit, identity, package, stamp
 from cardgen import lock as lockfile
 from cardgen.assemble import Compiled, Progress, Result, compile_source, quiet
 from cardgen.errors import OutputError
 from cardgen.identity import Clock
-from cardgen.load import read_bytes
+from cardgen.load import read_bytes, read_text
 from cardgen.outdir import check_out, lock_in, read_previous, stale
 from cardgen.patterns import PATTERNS, Registry
 from cardgen.upgrade import DeckDiff
@@ -89,10 +89,27 @@ def build(
             if not check:
                 atomic.remove_stale_temps(out, known["files"])
             return _unchanged(known["summary"])
+        clock = clock or Clock()
         with _no_gc():
-            compiled, said, inputs = _compile(
-                source_path, source_bytes, out, clock=clock, progress=progress, recover_lock=recover_lock, patterns=patterns
+            rebuilt = (
+                edit.rebuild(source_path, source_bytes, out, tool_id, clock=clock, progress=progress, patterns=patterns)
+                if cached and not recover_lock
+                else None
             )
+            memo: bytes | None
+            if rebuilt is not None:  # an edit, made from the last build: what a full build would make
+                compiled, said, inputs, memo = rebuilt.compiled, "", rebuilt.inputs, rebuilt.memo
+            else:
+                compiled, said, inputs, memo = _compile(
+                    source_path,
+                    source_bytes,
+                    out,
+                    clock=clock,
+                    progress=progress,
+                    recover_lock=recover_lock,
+                    patterns=patterns,
+                    memo=not check,
+                )
         r = compiled.result
         if said:
             r = dataclasses.replace(r, notices=(said, *r.notices))
@@ -115,28 +132,42 @@ def build(
                 if d.notes or not d.removed  # a removed deck's package the build removed is no deck of the next
             ],
         }
-        try:  # a cache: failing to write it costs the next build time, nothing else
-            atomic.write_all(out, {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)})
+        caches = {stamp.NAME: stamp.record(source_bytes, compiled.files, summary, tool_id, inputs)}
+        if memo is not None:
+            caches[edit.NAME] = memo
+        try:  # caches: failing to write them costs the next build time, nothing else
+            atomic.write_all(out, caches, remove=[edit.NAME])
         except (OutputError, OSError):
             pass
     return dataclasses.replace(r, written=tuple(written))
 
 
 def _compile(
-    source_path: Path, data: bytes, out: Path, *, clock: Clock | None, progress: Progress, recover_lock: bool, patterns: Registry
-) -> tuple[Compiled, str, Mapping[Path, str]]:
-    """The build's files, what recovering the lock said, and the documents read. A function
-    of its own so that the source, the lock and every note are freed when it returns: the
-    cycle collector, turned back on, would otherwise walk them all once more."""
+    source_path: Path,
+    data: bytes,
+    out: Path,
+    *,
+    clock: Clock | None,
+    progress: Progress,
+    recover_lock: bool,
+    patterns: Registry,
+    memo: bool = False,
+) -> tuple[Compiled, str, Mapping[Path, str], bytes | None]:
+    """The build's files, what recovering the lock said, the documents read, and (with `memo`)
+    what the next build needs to rebuild an edit from this one. A function of its own so that
+    the source, the lock and every note are freed when it returns: the cycle collector, turned
+    back on, would otherwise walk them all once more."""
     source = read_source(source_path, data, patterns)
     lock, said = lock_in(out, source, recover_lock)
-    return compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress), said, source.inputs
+    compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress)
+    made = edit.memo(data, read_text(source_path, data), source, compiled.made) if memo else None
+    return compiled, said, source.inputs, made
 
 
 def diff(source_path: Path, out: Path, *, clock: Clock | None = None, patterns: Registry = PATTERNS) -> Result:
     """What a build would change, without writing anything."""
     with atomic.exclusive(out, shared=True), _no_gc():  # the collector comes back on after _compile has freed all
-        compiled, _, _ = _compile(
+        compiled, _, _, _ = _compile(
             source_path, read_bytes(source_path), out, clock=clock, progress=quiet, recover_lock=False, patterns=patterns
         )
     return compiled.result

@@ -125,12 +125,14 @@ def _versions(tmp_path: Path, change: Callable[[str], str] = _text_edit) -> tupl
     source = copy_source(FIXTURES / "small.yaml", tmp_path)
     out = tmp_path / "decks"
     build_at(source, out, T0)
-    (out / ".cardgen-build.json").unlink()
+    for cache in (".cardgen-build.json", ".cardgen-memo.json"):
+        (out / cache).unlink()
     old = files(out)
     source.write_text(change(source.read_text()))
     shutil.copytree(out, tmp_path / "new")
     build_at(source, tmp_path / "new", T0 + 60)
-    (tmp_path / "new" / ".cardgen-build.json").unlink()
+    for cache in (".cardgen-build.json", ".cardgen-memo.json"):
+        (tmp_path / "new" / cache).unlink()
     return source, out, old, files(tmp_path / "new")
 
 
@@ -166,6 +168,7 @@ def test_a_failure_at_any_write_step_leaves_every_previous_file(
             failed = str(error)
         written = files(out)
         written.pop(".cardgen-build.json", None)
+        written.pop(".cardgen-memo.json", None)  # the caches, written last
         if failed:  # the decks failed: all of them as they were, and the message says so
             assert written == old, f"a failure at step {at} of {steps} left a mix"
             assert "the previous decks are unchanged" in failed
@@ -198,6 +201,7 @@ def test_a_build_killed_at_any_write_step_leaves_whole_files_and_the_next_build_
         build_at(source, out, T0 + 60)
         written = files(out)
         written.pop(".cardgen-build.json")
+        written.pop(".cardgen-memo.json")
         assert written == new, f"the build after a kill at step {at} did not finish the job"
 
 

@@ -45,7 +45,12 @@ class Template:
 
 
 class Pattern(Protocol):
-    """A fact pattern: the keys its facts carry and the note type its notes use."""
+    """A fact pattern: the keys its facts carry and the note type its notes use.
+
+    A pattern may also say `per_fact = True`: the notes it makes of a fact, and the problems
+    it finds in one, come of that fact alone, in the facts' order. A build of an edit then
+    reads only the edited facts of it (`edit`); without it, all of the pattern's facts.
+    """
 
     @property
     def key(self) -> str:

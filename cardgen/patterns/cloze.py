@@ -39,6 +39,7 @@ class Cloze:
     fields: tuple[Field, ...] = (Field("text", "Text"), EXTRA, SOURCE)
     templates: tuple[Template, ...] = (Template("cloze", "Cloze", FRONT, BACK),)
     cloze: bool = True
+    per_fact: bool = True  # its notes and problems of a fact come of that fact alone
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
         for fact in facts:

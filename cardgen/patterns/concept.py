@@ -22,6 +22,7 @@ class Concept:
     fields: tuple[Field, ...] = (Field("prompt", "Prompt"), Field("answer", "Answer"), EXTRA, SOURCE)
     templates: tuple[Template, ...] = (Template("card", "Card", '<div class="prompt">{{Prompt}}</div>', back("{{Answer}}")),)
     cloze: bool = False
+    per_fact: bool = True  # its notes and problems of a fact come of that fact alone
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
         return iter(())

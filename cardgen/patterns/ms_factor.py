@@ -27,6 +27,7 @@ class MsFactor:
     fields: tuple[Field, ...] = (Field("factor", "Factor"), Field("explanation", "Explanation"), EXTRA, SOURCE)
     templates: tuple[Template, ...] = (Template("card", "Explanation", FRONT, back("{{Explanation}}")),)
     cloze: bool = False
+    per_fact: bool = True  # its notes and problems of a fact come of that fact alone
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
         return iter(())

@@ -38,6 +38,7 @@ class RiskFactor:
         Template("action", "Action", ACTION_FRONT, back("{{Action}}")),
     )
     cloze: bool = False
+    per_fact: bool = True  # its notes and problems of a fact come of that fact alone
 
     def check(self, facts: Sequence[Fact]) -> Iterator[tuple[Fact, str, str]]:
         for fact in facts:

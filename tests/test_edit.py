@@ -1,0 +1,225 @@
+"""An edit rebuilt from the last build (`cardgen/edit.py`) writes every byte a full build of
+the edited source writes, and reports what it reports; what it cannot rebuild so gets the
+full build, errors and all. Each case builds twice from the same last build: once as
+`cardgen build` does (the edit path where it can) and once in full (`cached=False`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import FIXTURES, ROOT, copy_source, documents_beside
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_faults import files
+
+from cardgen.assemble import Result
+from cardgen.build import build
+from cardgen.edit import NAME
+from cardgen.errors import SourceError
+from cardgen.identity import Clock
+
+FIRST = 1_900_000_000  # 2030: past every mod the committed lock holds
+LATER = Clock(now=FIRST + 3600, real=FIRST + 3600)
+
+
+def _replace(old: str, new: str, last: bool = False) -> Callable[[str], str]:
+    """Replace the first `old` (or the last) in a source's text, which must hold it."""
+
+    def change(text: str) -> str:
+        assert old in text, old
+        at = text.rindex(old) if last else text.index(old)
+        return text[:at] + new + text[at + len(old) :]
+
+    return change
+
+
+def _outcome(source: Path, out: Path, cached: bool) -> tuple[Result | str, dict[str, bytes]]:
+    try:
+        result: Result | str = build(source, out, clock=LATER, cached=cached)
+    except SourceError as error:
+        result = str(error)
+    return result, files(out)
+
+
+def _both(source: Path, tmp_path: Path, *changes: Callable[[str], str]) -> list[bool]:
+    """Build the source, then each change in turn both ways from the same last build; assert
+    the two agree at every step, and say which steps the edit path made."""
+    out, full = tmp_path / "out", tmp_path / "full"
+    build(source, out, clock=Clock(now=FIRST, real=FIRST))  # into the decks `out` holds, if any
+    assert (out / NAME).exists()
+    made = []
+    for change in changes:
+        shutil.rmtree(full, ignore_errors=True)
+        shutil.copytree(out, full)
+        source.write_text(change(source.read_text()))
+        quick, quick_files = _outcome(source, out, cached=True)
+        whole, whole_files = _outcome(source, full, cached=False)
+        assert quick_files == whole_files
+        if isinstance(whole, str):
+            assert quick == whole
+            made.append(False)
+            continue
+        assert isinstance(quick, Result) and not whole.incremental
+        assert (quick.decks, quick.note_types, quick.notices) == (whole.decks, whole.note_types, whole.notices)
+        made.append(quick.incremental)
+    return made
+
+
+REBUILT = {
+    "a concept's answer": _replace('answer: "Our vital organs"', 'answer: "Our vital organs and more"'),
+    "a cloze's text": _replace("with reduction in [[bone mass]]", "with less [[bone mass]]"),
+    "a food in a list, its id kept": _replace("Sesame Seeds, Kale, Cashews]", "Sesame Seeds, Kale, {id: cashews, text: Cashew nuts}]"),
+    "an extra": _replace("They also anchor our muscles", "They anchor our muscles"),
+    "a reverse card no longer asked for": _replace('collagen synthesis"\n    reverse: true\n', 'collagen synthesis"\n'),
+    "a cloze deletion more (a new card)": _replace("a [[thinning of the bones]], with", "a [[thinning of the bones]], [[with]]"),
+    "a comment inside a fact": _replace('    factor: "Age"\n', '    factor: "Age"  # not modifiable\n'),
+    "two facts of two patterns": lambda text: _replace("[[osteoblasts]]", "[[osteoblast cells]]")(
+        _replace('action: "Kick the smoking habit"', 'action: "Kick the smoking habit for good"')(text)
+    ),
+    "the last fact, before the end of the file": _replace(
+        'responsible for building new bone."\n', 'responsible for new bone."\n', last=True
+    ),
+}
+
+
+@pytest.mark.parametrize("change", REBUILT.values(), ids=REBUILT.keys())
+def test_an_edit_inside_facts_is_rebuilt_from_the_last_build_as_a_full_build_writes_it(
+    small: Path, tmp_path: Path, change: Callable[[str], str]
+) -> None:
+    assert _both(small, tmp_path, change) == [True]
+
+
+FULL = {
+    "a deck's description": _replace("A second test deck.", "The second test deck."),
+    "a fact added": lambda text: (
+        text + text[text.index("  - id: b12-usda") : text.index("  - id: b12-osteoblasts")].replace("b12-usda", "b12-usda-2")
+    ),
+    "a fact removed": lambda text: text[: text.index("  - id: smoking")] + text[text.index("  - id: age") :],
+    "a fact's id": _replace("id: copper-foods", "id: copper-food"),
+    "a fact's topic": _replace(
+        "id: high-impact\n    pattern: exercise\n    topic: basics", "id: high-impact\n    pattern: exercise\n    topic: foods"
+    ),
+    "a fact's pattern": _replace("pattern: concept\n    topic: b12-topic", "pattern: ms_factor\n    topic: b12-topic"),
+    "a food renamed (its text is its id)": _replace("Sesame Seeds, Kale, Cashews]", "Sesame Seeds, Kale, Cashew nuts]"),
+    "foods reordered (their cards' order moves)": _replace("Sesame Seeds, Kale, Cashews]", "Kale, Sesame Seeds, Cashews]"),
+    "a food added to a list": _replace("Sesame Seeds, Kale, Cashews]", "Sesame Seeds, Kale, Cashews, Almonds]"),
+    "a YAML error": _replace('answer: "Our vital organs"', 'answer: "Our vital organs'),
+    "a quote the document does not hold": _replace('quote: "Kick the smoking habit"', 'quote: "Kick the habit"'),
+    "a fact's text left empty": _replace('factor: "Smoking"', 'factor: ""'),
+    "a second fact on the same line count, one dash too many": _replace("  - id: age\n", "  - id: age\n  - id: age2\n"),
+}
+
+
+@pytest.mark.parametrize("change", FULL.values(), ids=FULL.keys())
+def test_what_the_edit_path_cannot_rebuild_gets_the_full_build(small: Path, tmp_path: Path, change: Callable[[str], str]) -> None:
+    assert _both(small, tmp_path, change) == [False]
+
+
+def test_edits_one_after_another_each_rebuilt_from_the_last(small: Path, tmp_path: Path) -> None:
+    """Each build's memo serves the next: three edits, the second undoing the first."""
+    first = _replace('answer: "Our vital organs"', 'answer: "Organs"')
+    undo = _replace('answer: "Organs"', 'answer: "Our vital organs"')
+    assert _both(small, tmp_path, first, undo, REBUILT["a food in a list, its id kept"]) == [True, True, True]
+
+
+def test_the_bundled_deck_with_its_retired_notes_is_rebuilt_from_its_committed_decks(tmp_path: Path) -> None:
+    """The project's own source: a `skip:` after its facts, retired notes in older versions."""
+    source = copy_source(ROOT / "source.yaml", tmp_path)
+    shutil.copytree(ROOT / "decks", tmp_path / "out")
+    text = source.read_text()
+    answer = text[text.index("    answer: ", text.index("pattern: concept")) :].split("\n", 1)[0]
+    assert _both(source, tmp_path, _replace(answer, answer.replace('answer: "', 'answer: "Edited: ', 1))) == [True]
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        "facts: [{id: a, pattern: concept, topic: basics, sources: [{document: ms-bone, quote: protect our vital organs}], prompt: 'Bones: what do they protect?', answer: organs}]\n",
+        "facts:\n  -\n    id: a\n    pattern: concept\n    topic: basics\n    sources: [{document: ms-bone, quote: protect our vital organs}]\n"
+        "    prompt: 'Bones: what do they protect?'\n    answer: organs\n",
+        "facts:\n  - id: a\n    pattern: concept\n    topic: basics\n    sources: [{document: ms-bone, quote: protect our vital organs}]\n"
+        "    prompt: 'Bones: what do they protect?'\n    answer: \"organs,\n  - id: b\"\n",
+        "facts:\n  - id: a\n    pattern: concept\n    topic: basics\n    sources: [{document: ms-bone, quote: protect our vital organs}]\n"
+        "    prompt: 'Bones: what do they protect?'\n    answer: \"organs,\n  - id: b\"\n  -\n    id: c\n    pattern: concept\n"
+        "    topic: basics\n    sources: [{document: ms-bone, quote: protect our vital organs}]\n    prompt: 'Bones: what else?'\n    answer: more\n",
+    ],
+    ids=["a list in flow style", "a dash alone on its line", "a dash inside a text", "a dash inside a text, then one alone"],
+)
+def test_a_source_not_cut_at_its_facts_first_lines_leaves_no_memo(tmp_path: Path, facts: str) -> None:
+    text = (FIXTURES / "small.yaml").read_text()
+    source = tmp_path / "source.yaml"
+    documents_beside(tmp_path)
+    head = text[: text.index("facts:")].replace('      - id: foods\n        name: "Foods"\n', "")
+    source.write_text(head.replace(text[text.index("  - id: b12\n") : text.index("facts:")], "") + facts)
+    build(source, tmp_path / "out", clock=Clock(now=FIRST, real=FIRST))
+    assert (tmp_path / "out" / "bones.apkg").exists() and not (tmp_path / "out" / NAME).exists()
+
+
+EDITS = st.sampled_from(
+    [
+        ("append", " more"),
+        ("append", '"'),
+        ("append", ":"),
+        ("prepend", "#"),
+        ("prepend", "  - "),
+        ("prepend", "  "),
+        ("delete", ""),
+        ("double", ""),
+        ("insert", "    reverse: true"),
+        ("insert", "    # a comment"),
+        ("insert", ""),
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.tuples(st.integers(0, 10_000), EDITS), min_size=1, max_size=2))
+def test_any_edit_of_lines_among_the_facts_builds_as_a_full_build(tmp_path_factory: pytest.TempPathFactory, lines: list) -> None:
+    """Edits of random lines among the facts: whether the edit path takes them or not, the
+    build writes what a full build writes, or fails with the same problems."""
+    tmp_path = tmp_path_factory.mktemp("edit")
+    source = copy_source(FIXTURES / "small.yaml", tmp_path)
+
+    def change(text: str) -> str:
+        rows = text.split("\n")
+        first = rows.index("facts:") + 1
+        for at, (how, what) in lines:
+            i = first + at % (len(rows) - first - 1)
+            rows[i : i + 1] = {
+                "append": [rows[i] + what],
+                "prepend": [what + rows[i]],
+                "delete": [],
+                "double": [rows[i], rows[i]],
+                "insert": [rows[i], what],
+            }[how]
+        return "\n".join(rows)
+
+    _both(source, tmp_path, change)
+
+
+def test_an_edit_while_a_retired_note_still_ships_gets_the_full_build(small: Path, tmp_path: Path) -> None:
+    """A fact removed: its note ships retired in the new version, and the version an edit
+    makes must leave it out, which only the full build does."""
+    removed = FULL["a fact removed"]
+    assert _both(small, tmp_path, removed, REBUILT["a concept's answer"], REBUILT["an extra"]) == [False, False, True]
+
+
+def _without_deck_b12(text: str) -> str:
+    return text[: text.index("  - id: b12\n")] + text[text.index("facts:") :]
+
+
+def test_edits_after_a_deck_was_removed_build_as_a_full_build(small: Path, tmp_path: Path) -> None:
+    """A removed deck's package ships its notes retired in its last version, and so again on
+    every build: the edit path leaves them all to the full build."""
+    removed = lambda text: _without_deck_b12(text[: text.index("  - id: b12-usda")])  # noqa: E731
+    assert _both(small, tmp_path, removed, REBUILT["a concept's answer"], REBUILT["an extra"]) == [False, False, False]
+
+
+def test_edits_after_a_deck_was_merged_into_another_are_rebuilt(small: Path, tmp_path: Path) -> None:
+    """The removed deck's facts live on in another: its package is removed, its history stays
+    in the lock and the changelog, and the edits after are rebuilt from the last build."""
+    merged = lambda text: _without_deck_b12(text).replace("topic: b12-topic", "topic: basics")  # noqa: E731
+    assert _both(small, tmp_path, merged, REBUILT["a concept's answer"], REBUILT["an extra"]) == [False, True, True]
