@@ -106,6 +106,7 @@ def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, 
         ids.append(note_id)
     memo = {
         "format": FORMAT,
+        "path": str(source.path.resolve()),  # its documents are found beside it
         "source": hashlib.sha256(data).hexdigest(),
         "head": first - 1,
         "prefix": prefix,
@@ -140,8 +141,8 @@ def _rebuild(
     if known is None:
         return None
     memo = json.loads((out / NAME).read_bytes())
-    if memo["format"] != FORMAT or memo["source"] != known["source"]:  # a memo of another build
-        return None
+    if memo["format"] != FORMAT or memo["source"] != known["source"] or memo["path"] != str(source_path.resolve()):
+        return None  # a memo of another build, or of a source elsewhere
     facts: list[list[str]] = memo["facts"]
     split = _split(read_text(source_path, data), memo["head"], memo["prefix"])
     if split is None or len(split.facts) != len(facts) or [_digest(split.head), _digest(split.tail)] != memo["around"]:

@@ -19,6 +19,7 @@ from cardgen.assemble import Result
 from cardgen.build import build
 from cardgen.edit import NAME
 from cardgen.errors import SourceError
+from cardgen.identity import FutureError
 from cardgen.identity import Clock
 
 FIRST = 1_900_000_000  # 2030: past every mod the committed lock holds
@@ -223,3 +224,30 @@ def test_edits_after_a_deck_was_merged_into_another_are_rebuilt(small: Path, tmp
     in the lock and the changelog, and the edits after are rebuilt from the last build."""
     merged = lambda text: _without_deck_b12(text).replace("topic: b12-topic", "topic: basics")  # noqa: E731
     assert _both(small, tmp_path, merged, REBUILT["a concept's answer"], REBUILT["an extra"]) == [False, True, True]
+
+
+def test_an_edit_built_by_a_clock_behind_the_locks_latest_mod_is_refused_as_a_full_build_refuses_it(small: Path, tmp_path: Path) -> None:
+    """The latest mod is an earlier edit's, of a fact this edit does not touch: the edit path
+    does not read that note, yet must see that the lock is ahead of the clock."""
+    out, full = tmp_path / "out", tmp_path / "full"
+    build(small, out, clock=Clock(now=FIRST, real=FIRST))
+    small.write_text(REBUILT["a concept's answer"](small.read_text()))
+    assert build(small, out, clock=Clock(now=FIRST + 1000, real=FIRST + 1000)).incremental
+    small.write_text(REBUILT["a cloze's text"](small.read_text()))
+    shutil.copytree(out, full)
+    behind = Clock(now=FIRST + 500, real=FIRST + 500)
+    with pytest.raises(FutureError) as quick:
+        build(small, out, clock=behind)
+    with pytest.raises(FutureError) as whole:
+        build(small, full, clock=behind, cached=False)
+    assert str(quick.value) == str(whole.value) and files(out) == files(full)
+
+
+def test_the_same_source_read_from_another_folder_is_built_in_full(small: Path, tmp_path: Path) -> None:
+    """Its documents are read beside it: the last build's were others."""
+    out = tmp_path / "out"
+    build(small, out, clock=Clock(now=FIRST, real=FIRST))
+    (tmp_path / "elsewhere").mkdir()
+    elsewhere = copy_source(small, tmp_path / "elsewhere")
+    elsewhere.write_text(REBUILT["a concept's answer"](elsewhere.read_text()))
+    assert not build(elsewhere, out, clock=LATER).incremental
