@@ -4,6 +4,7 @@ of this test's own, is built, imported, linted, previewed and diffed like a buil
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -12,6 +13,7 @@ import pytest
 from anki.collection import Collection
 from conftest import T0, edit, run
 from engine import import_package, render_problems, visible_text
+from test_faults import files
 
 from cardgen.build import build, diff
 from cardgen.identity import Clock
@@ -93,6 +95,11 @@ def test_a_pattern_of_a_registry_of_ones_own_builds_lints_previews_and_diffs(sma
     edit(small, 'meaning: "A thinning of the bones', 'meaning: "A thinning of bones')
     (bones,) = [d for d in diff(small, out, clock=Clock(T0 + 60, T0 + 60), patterns=WITH_DEFINITION).decks if d.deck == "bones"]
     assert [c.key for c in bones.updated] == ["definition:osteoporosis-term"] and not bones.added
+    shutil.copytree(out, tmp_path / "full")  # the edit built from the last build, and in full: the same files
+    later = Clock(T0 + 60, T0 + 60)
+    assert build(small, out, clock=later, patterns=WITH_DEFINITION).incremental
+    build(small, tmp_path / "full", clock=later, cached=False, patterns=WITH_DEFINITION)
+    assert files(out) == files(tmp_path / "full")
 
     edit(small, 'meaning: "A thinning of bones', 'meaning: "Osteoporosis: a thinning of bones')
     with pytest.raises(Exception, match="the meaning names the term"):  # the pattern's own check, at its line
