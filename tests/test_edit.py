@@ -19,8 +19,7 @@ from cardgen.assemble import Result
 from cardgen.build import build
 from cardgen.edit import NAME
 from cardgen.errors import SourceError
-from cardgen.identity import FutureError
-from cardgen.identity import Clock
+from cardgen.identity import Clock, FutureError
 
 FIRST = 1_900_000_000  # 2030: past every mod the committed lock holds
 LATER = Clock(now=FIRST + 3600, real=FIRST + 3600)
