@@ -40,7 +40,7 @@ from cardgen.validate import check
 NAME = ".cardgen-memo.json"
 FORMAT = 1
 MOST = 0.25  # the share of facts an edit may touch; past it, a full build costs little more
-_BREAKS = re.compile("[\r\x85\u2028\u2029]")  # YAML breaks lines at these too; the memo counts "\n" only
+_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # YAML breaks lines at these too; the memo counts "\n" only
 _ITEM = re.compile(r" *- +")  # what stands before a fact's first key: the list's dash
 
 
@@ -52,7 +52,7 @@ class _Split(NamedTuple):
 
 def _split(text: str, head: int, prefix: str) -> _Split | None:
     """The source cut at its facts' first lines, or None where it cannot be cut so."""
-    if _BREAKS.search(text):
+    if any(c in text for c in _BREAKS):  # one C search each: a class of non-ASCII characters is a slow regex
         return None
     at = 0
     for _ in range(head):
@@ -63,11 +63,7 @@ def _split(text: str, head: int, prefix: str) -> _Split | None:
     end = tail.start() + 1 if tail else len(text)
     if not text.startswith(prefix, at):
         return None
-    starts, needle = [at], "\n" + prefix
-    found = text.find(needle, at, end)
-    while found >= 0:
-        starts.append(found + 1)
-        found = text.find(needle, found + 1, end)
+    starts = [at, *(found.start() + 1 for found in re.compile(re.escape("\n" + prefix)).finditer(text, at, end))]
     bounds = [*starts, end]
     return _Split(text[:at], [text[a:b] for a, b in zip(bounds, bounds[1:])], text[end:])
 
