@@ -179,7 +179,7 @@ def build(source: Path, out: Path, check: bool, recover_lock: bool, quiet: bool)
         echo(f"{summary}\n{out}/ is up to date: source, lock and decks are as the last build left them")
         return
     written = ", ".join(result.written) if result.written else "nothing changed"
-    how = "\n(an edit of the last build: only the edited facts' patterns were read again)" if result.incremental else ""
+    how = "\n(built from the last build: only what the edit touched was read again)" if result.incremental else ""
     echo(f"{summary}\nwrote to {out}/: {written}{how}")
 
 

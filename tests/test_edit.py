@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import FIXTURES, ROOT, copy_source, documents_beside
+from conftest import FIXTURES, ROOT, copy_source, documents_beside, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_faults import files
@@ -250,3 +250,11 @@ def test_the_same_source_read_from_another_folder_is_built_in_full(small: Path, 
     elsewhere = copy_source(small, tmp_path / "elsewhere")
     elsewhere.write_text(REBUILT["a concept's answer"](elsewhere.read_text()))
     assert not build(elsewhere, out, clock=LATER).incremental
+
+
+def test_cardgen_build_says_when_it_built_from_the_last_build(small: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert "built from the last build" not in run("build", "--source", small, "--out", out).output
+    small.write_text(REBUILT["an extra"](small.read_text()))
+    said = run("build", "--source", small, "--out", out).output
+    assert "1 updated" in said and said.rstrip().endswith("(built from the last build: only what the edit touched was read again)")
