@@ -33,7 +33,7 @@ from cardgen.load import load, read_text
 from cardgen.lock import DeckEntry, Lock
 from cardgen.package import NoteOut
 from cardgen.patterns import Registry
-from cardgen.records import Source
+from cardgen.records import Fact, Source
 from cardgen.unpack import OldNote
 from cardgen.validate import check
 
@@ -107,7 +107,7 @@ def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, 
         "head": first - 1,
         "prefix": prefix,
         "around": [_digest(split.head), _digest(split.tail)],
-        "facts": [[f.id, f.pattern, f.topic.id, _digest(lines)] for f, lines in zip(source.facts, split.facts)],
+        "facts": [[f.id, f.pattern, f.topic.id, _digest(lines), _cited(f)] for f, lines in zip(source.facts, split.facts)],
         "specs": specs,
     }
     return json.dumps(memo, separators=(",", ":")).encode()
@@ -139,7 +139,7 @@ def _rebuild(
     memo = json.loads((out / NAME).read_bytes())
     if memo["format"] != FORMAT or memo["source"] != known["source"] or memo["path"] != str(source_path.resolve()):
         return None  # a memo of another build, or of a source elsewhere
-    facts: list[list[str]] = memo["facts"]
+    facts: list[list[Any]] = memo["facts"]
     split = _split(read_text(source_path, data), memo["head"], memo["prefix"])
     if split is None or len(split.facts) != len(facts) or [_digest(split.head), _digest(split.tail)] != memo["around"]:
         return None
@@ -150,6 +150,8 @@ def _rebuild(
     touched = {facts[i][1] for i in edited}
     whole = {p for p in touched if not getattr(patterns.get(p), "per_fact", False)}  # patterns whose facts are read together
     read = sorted({*edited, *(i for i, f in enumerate(facts) if f[1] in whole)})
+    for i in edited:  # each edited fact's lines read alone: a quote left open would run on through the others' comments
+        load(source_path, ("x:\n" + split.facts[i]).encode())
     source = _read(source_path, split, set(read), patterns)
     line, starts = memo["head"] + 1, []
     for lines in split.facts:
@@ -171,10 +173,34 @@ def _rebuild(
         return None
     for i in edited:
         facts[i][3] = digests[i]
+    for i, fact in zip(read, source.facts):
+        facts[i][4] = _cited(fact)
+    inputs = _inputs(source, facts, known["inputs"])
+    if inputs is None:
+        return None
     memo["source"] = hashlib.sha256(data).hexdigest()
-    return Rebuilt(
-        compiled, {Path(name): digest for name, digest in known["inputs"].items()}, json.dumps(memo, separators=(",", ":")).encode()
-    )
+    return Rebuilt(compiled, inputs, json.dumps(memo, separators=(",", ":")).encode())
+
+
+def _cited(fact: Fact) -> list[str]:
+    return sorted({c.document.key for c in fact.sources})
+
+
+def _inputs(source: Source, facts: list[list[Any]], known: Mapping[str, str]) -> dict[Path, str] | None:
+    """The documents a full build reads, each with its digest: those the facts and skips cite,
+    as this build read them or (unchanged since, the stamp says) the last one did."""
+    cited = {key for f in facts for key in f[4]} | {s.document.key for s in source.skips}
+    read = {str(path.resolve()): digest for path, digest in source.inputs.items()}
+    inputs = {}
+    for key in cited:
+        file = source.documents[key].file
+        if file is None:
+            continue
+        found = read.get(str(file.resolve())) or known.get(str(file.resolve()))
+        if found is None:
+            return None
+        inputs[file] = found
+    return inputs
 
 
 def _read(path: Path, split: _Split, read: set[int], patterns: Registry) -> Source:

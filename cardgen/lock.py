@@ -161,9 +161,9 @@ def _note_lines(text: str, keys: Iterable[str]) -> dict[str, tuple[int, int]] | 
     for pattern in {key.split(":", 1)[0] for key in wanted.values()}:
         run = f'\n  "{pattern}:'
         at = text.find(run, start, end) if start >= 0 else -1
-        while at >= 0 and text.startswith(run, at):
+        while at >= 0 and text.startswith(run, at):  # `at` is the newline before a line `  "key": {...},`
             stop = text.find("\n", at + 1)
-            key = wanted.get(text[at + 3 : text.find('": ', at) + 1])
+            key = wanted.get(text[at + 3 : text.find('": ', at) + 1])  # the key as quoted, from its opening quote to its closing one
             if key is not None:
                 found[key] = (at + 1, stop - (text[stop - 1] == ","))
             at = stop
@@ -184,7 +184,8 @@ def excerpt(text: str, keys: Iterable[str]) -> str | None:
 
 def patched(text: str, notes: Mapping[str, Note], decks: Mapping[str, DeckEntry]) -> bytes | None:
     """What `dump` writes of the lock it wrote as `text` with these notes (of keys it holds)
-    and these decks in place of its own; None if a key is not there."""
+    and these decks in place of its own; None if a key is not there. The decks are the last
+    section `dump` writes, so they are written anew from their key to the end."""
     lines = _note_lines(text, notes)
     at = text.rfind('\n "decks": ')
     if lines is None or at < 0:

@@ -258,3 +258,28 @@ def test_cardgen_build_says_when_it_built_from_the_last_build(small: Path, tmp_p
     small.write_text(REBUILT["an extra"](small.read_text()))
     said = run("build", "--source", small, "--out", out).output
     assert "1 updated" in said and said.rstrip().endswith("(built from the last build: only what the edit touched was read again)")
+
+
+def test_a_quote_left_open_in_an_edit_is_refused_as_a_full_build_refuses_it(small: Path, tmp_path: Path) -> None:
+    """The open quote runs on through the other facts' lines, commented out in the edit
+    path's reading, to a quote after the facts: read alone, the edited fact does not close."""
+    small.write_text(small.read_text() + "skip: []  # none yet: see the authors'\n")
+    assert _both(small, tmp_path, _replace('action: "Kick the smoking habit"', "action: 'Kick the smoking habit")) == [False]
+
+
+def test_the_documents_a_build_read_are_recorded_as_a_full_build_records_them(small: Path, tmp_path: Path) -> None:
+    """An edit that cites a document no fact cited before, then one that cites it no more
+    (a skip still does): the stamp names the documents cited now, each as it was read."""
+    shutil.copy(tmp_path / "sources" / "ms-bone.txt", tmp_path / "sources" / "extra.txt")
+    extra = '  extra:\n    title: "A copy"\n    short: "copy"\n    file: "sources/extra.txt"\ndecks:\n'
+    skip = 'skip:\n  - document: extra\n    quote: "Zinc"\n    reason: "a skip is the only citation of the copy, at first and at last"\n'
+    small.write_text(small.read_text().replace("decks:\n", extra, 1) + skip)
+    cite = _replace(
+        '      - document: ms-bone\n        quote: "protect our vital organs"',
+        '      - document: extra\n        quote: "protect our vital organs"',
+    )
+    back = _replace(
+        '      - document: extra\n        quote: "protect our vital organs"',
+        '      - document: ms-bone\n        quote: "protect our vital organs"',
+    )
+    assert _both(small, tmp_path, cite, back) == [True, True]
