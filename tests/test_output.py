@@ -10,6 +10,15 @@ from pathlib import Path
 import pytest
 from conftest import build, run
 
+WRITTEN = [
+    ".cardgen-build.json",
+    ".cardgen-memo.json",
+    "CHANGELOG.md",
+    "b12.apkg",
+    "bones.apkg",
+    "cardgen.lock.json",
+]  # a build of small.yaml
+
 
 def test_a_build_leaves_no_temporary_file_anywhere(small: Path, tmp_path: Path) -> None:
     temp = tmp_path / "tmp"
@@ -24,14 +33,7 @@ def test_a_build_leaves_no_temporary_file_anywhere(small: Path, tmp_path: Path) 
             capture_output=True,
         )
     assert list(temp.iterdir()) == []
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".cardgen-build.json",
-        ".cardgen-memo.json",
-        "CHANGELOG.md",
-        "b12.apkg",
-        "bones.apkg",
-        "cardgen.lock.json",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == WRITTEN
 
 
 def test_an_unchanged_rebuild_touches_nothing(small: Path, tmp_path: Path) -> None:
@@ -66,14 +68,7 @@ def test_a_failed_write_keeps_the_previous_files_and_leaves_no_temp_file(small: 
     result = run("build", "--source", small, "--out", out)
     assert result.exit_code == 1
     assert "bones.apkg: cannot write" in result.output and "previous decks are unchanged" in result.output
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".cardgen-build.json",
-        ".cardgen-memo.json",
-        "CHANGELOG.md",
-        "b12.apkg",
-        "bones.apkg",
-        "cardgen.lock.json",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == WRITTEN
     assert (out / "b12.apkg").read_bytes() == before["b12.apkg"]
     assert (out / "cardgen.lock.json").read_bytes() == before["cardgen.lock.json"]
 
