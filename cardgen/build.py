@@ -1,7 +1,8 @@
 """The pipeline on disk: read the source once, start from the out folder's lock and packages,
 assemble every file (`assemble`), then write them all or nothing (`atomic`), or only say what
 is stale. A build whose source, lock and outputs are as the last one left them is answered
-from its record (`stamp`) without building."""
+from its record (`stamp`) without building; one whose source was edited only inside its facts
+is made from the last build's files and the edited facts (`edit`)."""
 
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def build(
     `check`, only say what is stale.
 
     When source, lock, outputs and tool are exactly as the last build left them, nothing
-    is parsed or built: the answer is already known (unless `cached` is off, as in tests
-    of what a build does).
+    is parsed or built: the answer is already known; when only facts were edited, only they
+    are read (`edit`). With `cached` off, as in tests of what a full build does, neither.
     """
     tool_id = stamp.tool(
         identity.content_hash(

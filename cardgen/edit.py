@@ -1,18 +1,19 @@
-"""An edit rebuilt from what the last build made, reading only the patterns the edit touched.
+"""An edit rebuilt from what the last build made, reading only what the edit touched.
 
-A build leaves a memo beside its stamp: the lines before the facts and after them, and for
-each fact a digest of its lines, its id, pattern and topic; and every note the patterns made,
-in order. When the source has changed only inside facts, and the lock, packages and
-documents are as that build left them, the next build reads the facts of the edited facts'
-patterns alone (every other fact's lines are blanked to comments, so each line and column
-stays where it was), settles their notes against the lock, and writes each deck from the
-notes its package holds and the edited ones: the bytes a full build writes, as the tests
-hold it to. A pattern makes its notes from all its facts at once, so all of its facts are
-read; the others' notes cannot have changed.
+A build leaves a memo beside its stamp: a digest of the lines before the facts and after
+them; for each fact a digest of its lines, its id, pattern, topic and the documents it cites;
+and every note the patterns made, in order, with its id. When the source has changed only
+inside facts, and the lock, packages and documents are as that build left them, the next
+build reads the edited facts (each first alone: a quote left open must not run on), and
+every fact of a pattern that makes its notes from all its facts at once (one not `per_fact`);
+every other fact's lines become comments, so each line and column stays where it was. It
+settles their notes against the lock by the same plan, and writes each changed deck from
+the rows its package holds and the edited notes, and the lock by replacing their lines: the
+bytes a full build writes, as tests/test_edit.py holds it to.
 
 Anything else gets the full build, which says what a full build says: a fact added, removed
-or moved, one that changes id, pattern or topic, notes made or lost, a header or document
-edited, a retired note still shipping, an error of any kind.
+or moved, one that changes id, pattern or topic, notes made, lost or reordered, anything
+outside the facts edited, a retired note still shipping, an error of any kind.
 """
 
 from __future__ import annotations
