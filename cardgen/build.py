@@ -161,7 +161,8 @@ def _compile(
     source = read_source(source_path, data, patterns)
     lock, said = lock_in(out, source, recover_lock)
     compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress)
-    made = edit.memo(data, read_text(source_path, data), source, compiled.made) if memo else None
+    text = data.decode("ascii") if data.isascii() else read_text(source_path, data)  # ASCII is NFC as it stands
+    made = edit.memo(data, text, source, compiled.made) if memo else None
     return compiled, said, source.inputs, made
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
+import operator
 import re
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
@@ -89,18 +91,14 @@ def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, 
     split = _split(text, first - 1, prefix) if _ITEM.fullmatch(prefix) else None
     if split is None or len(split.facts) != len(source.facts):
         return None
-    line = first
-    for lines, fact in zip(split.facts, source.facts):
-        if fact.mark != (line, col):  # a dash inside a text, or a fact written otherwise: not cut here
-            return None
-        line += lines.count("\n")
+    if [f.mark for f in source.facts] != [(line, col) for line in _first_lines(split, first)]:
+        return None  # a dash inside a text, or a fact written otherwise: not cut at its facts
     index = {fact.id: i for i, fact in enumerate(source.facts)}
-    specs: dict[str, tuple[list[str], list[int], list[int]]] = {}  # pattern -> its notes' keys, facts and ids, in order
-    for pattern, key, fact_id, note_id in made:
-        keys, facts, ids = specs.setdefault(pattern, ([], [], []))
-        keys.append(key)
-        facts.append(index[fact_id])
-        ids.append(note_id)
+    cited, citations = _places([_documents(f) for f in source.facts])
+    specs = {}  # pattern -> its notes' keys, facts and ids, in order (a pattern's notes are one run of `made`)
+    for pattern, run in itertools.groupby(made, key=operator.itemgetter(0)):
+        notes = list(run)
+        specs[pattern] = ([n[1] for n in notes], [index[n[2]] for n in notes], [n[3] for n in notes])
     memo = {
         "format": FORMAT,
         "path": str(source.path.resolve()),  # its documents are found beside it
@@ -108,7 +106,14 @@ def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, 
         "head": first - 1,
         "prefix": prefix,
         "around": [_digest(split.head), _digest(split.tail)],
-        "facts": [[f.id, f.pattern, f.topic.id, _digest(lines), _cited(f)] for f, lines in zip(source.facts, split.facts)],
+        "facts": {  # each a list, a fact's value at its index
+            "ids": [f.id for f in source.facts],
+            "patterns": [f.pattern for f in source.facts],
+            "topics": [f.topic.id for f in source.facts],
+            "digests": [_digest(lines) for lines in split.facts],
+            "cited": cited,
+        },
+        "citations": citations,  # the sets of documents facts cite: "cited" holds each fact's place here
         "specs": specs,
     }
     return json.dumps(memo, separators=(",", ":")).encode()
@@ -140,28 +145,28 @@ def _rebuild(
     memo = json.loads((out / NAME).read_bytes())
     if memo["format"] != FORMAT or memo["source"] != known["source"] or memo["path"] != str(source_path.resolve()):
         return None  # a memo of another build, or of a source elsewhere
-    facts: list[list[Any]] = memo["facts"]
+    facts: dict[str, list[Any]] = memo["facts"]
+    ids, patterns_of, topics = facts["ids"], facts["patterns"], facts["topics"]
     split = _split(read_text(source_path, data), memo["head"], memo["prefix"])
-    if split is None or len(split.facts) != len(facts) or [_digest(split.head), _digest(split.tail)] != memo["around"]:
+    if split is None or len(split.facts) != len(ids) or [_digest(split.head), _digest(split.tail)] != memo["around"]:
         return None
     digests = [_digest(lines) for lines in split.facts]
-    edited = [i for i, d in enumerate(digests) if d != facts[i][3]]
-    if not edited or len(edited) > MOST * len(facts):
+    edited = [i for i, (d, was) in enumerate(zip(digests, facts["digests"])) if d != was]
+    if not edited or len(edited) > MOST * len(ids):
         return None
-    touched = {facts[i][1] for i in edited}
+    touched = {patterns_of[i] for i in edited}
     whole = {p for p in touched if not getattr(patterns.get(p), "per_fact", False)}  # patterns whose facts are read together
-    read = sorted({*edited, *(i for i, f in enumerate(facts) if f[1] in whole)})
+    read = sorted({*edited, *(i for i, p in enumerate(patterns_of) if p in whole)})
     for i in edited:  # each edited fact's lines read alone: a quote left open would run on through the others' comments
         load(source_path, ("x:\n" + split.facts[i]).encode())
     source = _read(source_path, split, set(read), patterns)
-    line, starts = memo["head"] + 1, []
-    for lines in split.facts:
-        starts.append(line)
-        line += lines.count("\n")
+    starts = _first_lines(split, memo["head"] + 1)
     col = len(memo["prefix"]) + 1
-    if [(f.id, f.pattern, f.topic.id, f.mark) for f in source.facts] != [(*facts[i][:3], (starts[i], col)) for i in read]:
+    if [(f.id, f.pattern, f.topic.id, f.mark) for f in source.facts] != [
+        (ids[i], patterns_of[i], topics[i], (starts[i], col)) for i in read
+    ]:
         return None  # a fact that changed id, pattern or topic, or one more or fewer than there were
-    index = {f[0]: i for i, f in enumerate(facts)}
+    index = {fact_id: i for i, fact_id in enumerate(ids)}
     specs = assemble.notes_of(source)
     chosen = set(read)
     for pattern in touched:
@@ -172,25 +177,40 @@ def _rebuild(
     compiled = _compile(source, out, clock, specs, memo, known, progress)
     if compiled is None:
         return None
-    for i in edited:
-        facts[i][3] = digests[i]
+    facts["digests"] = digests
+    documents = [tuple(memo["citations"][c]) for c in facts["cited"]]
     for i, fact in zip(read, source.facts):
-        facts[i][4] = _cited(fact)
-    inputs = _inputs(source, facts, known["inputs"])
+        documents[i] = _documents(fact)
+    facts["cited"], memo["citations"] = _places(documents)
+    inputs = _inputs(source, {key for keys in memo["citations"] for key in keys}, known["inputs"])
     if inputs is None:
         return None
     memo["source"] = hashlib.sha256(data).hexdigest()
     return Rebuilt(compiled, inputs, json.dumps(memo, separators=(",", ":")).encode())
 
 
-def _cited(fact: Fact) -> list[str]:
-    return sorted({c.document.key for c in fact.sources})
+def _first_lines(split: _Split, first: int) -> list[int]:
+    """The line each fact starts at, the first at `first`."""
+    return list(itertools.accumulate((lines.count("\n") for lines in split.facts[:-1]), initial=first))
 
 
-def _inputs(source: Source, facts: list[list[Any]], known: Mapping[str, str]) -> dict[Path, str] | None:
-    """The documents a full build reads, each with its digest: those the facts and skips cite,
-    as this build read them or (unchanged since, the stamp says) the last one did."""
-    cited = {key for f in facts for key in f[4]} | {s.document.key for s in source.skips}
+def _documents(fact: Fact) -> tuple[str, ...]:
+    if len(fact.sources) == 1:  # most facts
+        return (fact.sources[0].document.key,)
+    return tuple(sorted({c.document.key for c in fact.sources}))
+
+
+def _places(documents: list[tuple[str, ...]]) -> tuple[list[int], list[tuple[str, ...]]]:
+    """Each fact's documents as a place in a list of the sets of them, each set once, in the
+    order facts first cite it: a few sets, not one list a fact."""
+    places: dict[tuple[str, ...], int] = {}
+    return [places.setdefault(keys, len(places)) for keys in documents], list(places)
+
+
+def _inputs(source: Source, cited: set[str], known: Mapping[str, str]) -> dict[Path, str] | None:
+    """The documents a full build reads, each with its digest: those the facts (`cited`) and
+    skips cite, as this build read them or (unchanged since, the stamp says) the last one did."""
+    cited = cited | {s.document.key for s in source.skips}
     read = {str(path.resolve()): digest for path, digest in source.inputs.items()}
     inputs = {}
     for key in cited:
@@ -260,7 +280,7 @@ def _compile(
     new = {plan.notes[w.key].id: note for (_, note), w in zip(outs, wanted)}
     summary = {d["id"]: d for d in known["summary"]["decks"]}
     deck_of = {t.id: d.id for d in source.decks for t in d.topics}
-    facts = memo["facts"]
+    topics = memo["facts"]["topics"]
     model_mods = {m.model_id: plan.models[p].mod for p, m in types.models.items()}
     entries = dict(lock.decks)
     files: dict[str, bytes] = {}
@@ -270,7 +290,7 @@ def _compile(
             d.notes, d.cards, d.unchanged = summary[deck.id]["notes"], summary[deck.id]["cards"], summary[deck.id]["notes"]
             files[d.file] = (out / d.file).read_bytes()
             continue
-        ids = [i for _, at, note_ids in memo["specs"].values() for i, f in zip(note_ids, at) if deck_of[facts[f][2]] == deck.id]
+        ids = [i for _, at, note_ids in memo["specs"].values() for i, f in zip(note_ids, at) if deck_of[topics[f]] == deck.id]
         kept = [held[deck.id][i] for i in ids if i not in new]
         d.notes, d.cards, d.unchanged = d.notes + len(kept), d.cards + sum(len(n.cards) for n in kept), d.unchanged + len(kept)
         if d.changed or d.version_from == 0:
