@@ -49,20 +49,6 @@ class NoteOut(NamedTuple):
         """The same note with the identity the lock settled."""
         return NoteOut(self.guid, self.model_id, self.fields, self.tags, self.ords, self.subdeck, assigned, self.due)
 
-    @property
-    def field_count(self) -> int:
-        return len(self.fields)
-
-    def note_row(self, sort_field: int) -> tuple[Any, ...]:
-        """Its row of `notes`, as `_NOTE_ROW` takes it."""
-        a = self.assigned
-        return a.id, self.guid, self.model_id, a.mod, f" {' '.join(self.tags)} ", "\x1f".join(self.fields), self.fields[sort_field]
-
-    def card_rows(self, deck_id: int) -> Iterator[tuple[Any, ...]]:
-        """Its rows of `cards`, as `_CARD_ROW` takes them, in the order genanki makes them."""
-        a = self.assigned
-        return ((a.card_ids[o], a.id, deck_id, o, a.mod, self.due) for o in self.ords)
-
 
 UNSETTLED = Assigned(0, 0)  # a note's identity before the lock is consulted
 
@@ -168,12 +154,6 @@ class Shipped(NamedTuple):
     def field_count(self) -> int:
         return int(self.row[5].count("\x1f")) + 1
 
-    def note_row(self, sort_field: int) -> tuple[Any, ...]:
-        return self.row
-
-    def card_rows(self, deck_id: int) -> list[tuple[Any, ...]]:
-        return self.cards
-
     def out(self) -> NoteOut:
         """The note as the build that wrote it had it ready to write."""
         nid, guid, mid, mod, tags, flds, _ = self.row
@@ -213,18 +193,27 @@ def write(
         for out in placed[deck.name]:
             m = models[out.model_id]
             deck.add_model(m)
-            if out.field_count != len(m.fields):
-                raise ValueError(f"note {out.guid} has {out.field_count} fields and its note type {m.name!r} {len(m.fields)}")
+            count = out.field_count if isinstance(out, Shipped) else len(out.fields)
+            if count != len(m.fields):
+                raise ValueError(f"note {out.guid} has {count} fields and its note type {m.name!r} {len(m.fields)}")
 
     def note_rows() -> Iterator[tuple[Any, ...]]:  # made as SQLite takes them: never all in memory at once
         for deck in decks.values():
             for out in placed[deck.name]:
-                yield out.note_row(models[out.model_id].sort_field_index)
+                if isinstance(out, Shipped):  # as its package holds it
+                    yield out.row
+                    continue
+                a, sort_field = out.assigned, models[out.model_id].sort_field_index
+                yield a.id, out.guid, out.model_id, a.mod, f" {' '.join(out.tags)} ", "\x1f".join(out.fields), out.fields[sort_field]
 
     def card_rows() -> Iterator[tuple[Any, ...]]:
         for deck in decks.values():
             for out in placed[deck.name]:
-                yield from out.card_rows(deck.deck_id)
+                if isinstance(out, Shipped):
+                    yield from out.cards
+                    continue
+                a = out.assigned
+                yield from ((a.card_ids[o], a.id, deck.deck_id, o, a.mod, out.due) for o in out.ords)
 
     conn = sqlite3.connect(":memory:")
     try:
