@@ -81,21 +81,20 @@ def compile_source(
     rebuilt; `leave_out` holds those of an older version when this build makes a new one.
     """
     specs = notes_of(source)
-    types = _note_types(source, lock, {s.pattern for s in specs})
-    wanted, outs = _notes(source, specs, types, lock, progress)
+    types = note_types(source, lock, {s.pattern for s in specs})
+    wanted, outs = wanted_notes(source, specs, types, lock, progress)
     live = {w.key for w in wanted}
     old = retire.Previous.read(previous or {})
     current = {m.model_id: m for m in types.models.values()}
     retiring = retire.retire(source, lock, live, old, current, clock.today(), leave_out)
     wanted, outs = wanted + retiring.wanted, outs + retiring.outs
-    plan = identity.plan(lock, wanted, _type_wants(types), clock)
+    plan = identity.plan(lock, wanted, type_wants(types), clock)
     outs = [(deck_id, note.settled(plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted, strict=True)]
     changed = diffs(source, lock, plan, outs, wanted, retiring, types, old)
     model_mods = {m.model_id: plan.models[p].mod for p, m in types.models.items()}
     model_mods.update({model_id: int(old.models[model_id]["mod"]) for model_id in retiring.models})
     files, remove, decks = _packages(retiring, changed, outs, lock, {**current, **retiring.models}, model_mods, clock.today(), progress)
     progress("notes", len(specs), len(specs))
-
     bumped = {d.deck for d in changed.values() if d.version_to > d.version_from}
     older = frozenset(k for k in retiring.shipping if lock.retired[k].deck in bumped)
     if older:  # a new version: notes the last one retired are not shipped again (they never change the diff)
@@ -105,12 +104,11 @@ def compile_source(
     files[lockfile.NAME] = Lock(lock.namespace or identity.LEGACY, plan.lock.note_types, notes, retired, decks).dump()
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, decks)
     result = Result(tuple(changed[d] for d in retiring.decks), len(types.models), notices=_notices(plan, retiring))
-    return Compiled(
-        files, result, tuple(remove), tuple((s.pattern, s.key, s.fact.id, plan.notes[f"{s.pattern}:{s.key}"].id) for s in specs)
-    )
+    made = tuple((s.pattern, s.key, s.fact.id, plan.notes[f"{s.pattern}:{s.key}"].id) for s in specs)  # for the next build's memo
+    return Compiled(files, result, tuple(remove), made)
 
 
-def _note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:
+def note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:
     """Each used pattern's note type, in its declared version; a schema change is refused
     unless the source declares a new version for it."""
     locked = lock.note_types
@@ -126,7 +124,7 @@ def _note_types(source: Source, lock: Lock, used: set[str]) -> NoteTypes:
     return NoteTypes(models, versions)
 
 
-def _type_wants(types: NoteTypes) -> list[Wanted]:
+def type_wants(types: NoteTypes) -> list[Wanted]:
     return [
         Wanted(
             p,
@@ -153,7 +151,7 @@ def _curriculum(source: Source, specs: list[NoteSpec]) -> list[int]:
     return due
 
 
-def _notes(
+def wanted_notes(
     source: Source,
     specs: list[NoteSpec],
     types: NoteTypes,

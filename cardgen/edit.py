@@ -260,9 +260,9 @@ def _compile(
     versions = {d: e.version for d, e in lock.decks.items()}
     if any(e.version is not None and e.version == versions.get(e.deck) for e in lock.retired.values()):
         return None  # a retired note ships, which the next version must leave out (or a removed deck, once more)
-    types = assemble._note_types(source, lock, set(memo["specs"]))
+    types = assemble.note_types(source, lock, set(memo["specs"]))
     current = {m.model_id: m for m in types.models.values()}
-    wanted, outs = assemble._notes(source, specs, types, lock, progress)
+    wanted, outs = assemble.wanted_notes(source, specs, types, lock, progress)
     if any(not set(w.ords) <= lock.notes[w.key].cards.keys() for w in wanted):  # a new card: its id must miss every other
         whole = lockcheck.read(out)
         assert whole is not None
@@ -274,7 +274,7 @@ def _compile(
         old = held[deck_id][lock.notes[w.key].id].out()
         outs[i] = (deck_id, note._replace(due=old.due))  # the curriculum is as it was: the same notes in the same order
         last[old.guid] = (deck_id, OldNote(old.guid, old.model_id, "\x1f".join(old.fields), " ".join(old.tags), old.subdeck))
-    plan = identity.plan(lock, wanted, assemble._type_wants(types), clock)
+    plan = identity.plan(lock, wanted, assemble.type_wants(types), clock)
     outs = [(deck_id, note.settled(plan.notes[w.key])) for (deck_id, note), w in zip(outs, wanted)]
     changed = diffs(source, lock, plan, outs, wanted, retire.Retiring(decks, frozenset()), types, retire.Previous(last, {}))
     new = {plan.notes[w.key].id: note for (_, note), w in zip(outs, wanted)}
