@@ -177,6 +177,8 @@ def excerpt(text: str, keys: Iterable[str]) -> str | None:
     if lines is None:
         return None
     start = text.find('\n "notes": {\n')
+    if start < 0:  # no notes at all: nothing to leave out
+        return text
     end = text.find("\n }", start + 1)
     body = ",\n".join(text[a:b] for a, b in sorted(lines.values()))
     return text[:start] + ('\n "notes": {\n' + body if body else '\n "notes": {') + text[end:]

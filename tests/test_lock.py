@@ -642,3 +642,27 @@ def test_a_lock_patched_at_some_notes_is_what_dump_writes_and_its_excerpt_reads_
     part = lockcheck.parse(lockfile.excerpt(text, keys).encode(), Path(lockfile.NAME))
     assert part.notes == {k: notes[k] for k in keys} and part.decks == lock.decks and part.namespace == "bench-synth"
     assert lockfile.excerpt(text, [*keys, "concept:not-there"]) is None
+
+
+def test_an_excerpt_and_a_patch_take_the_notes_section_alone_never_a_retired_line() -> None:
+    """A key both live and retired (a merge), and a retired key whose pattern has no live note
+    left: the excerpt and the patch read and rewrite only the notes section's lines, and a key
+    it does not hold there is None, for both. With no keys the excerpt has no notes."""
+    live = lockfile.Note(11, "a" * 32, 5, {0: 12})
+    retired = {
+        "cloze:gone": lockfile.Retired(15, "c" * 32, 7, {0: 16}, deck="d", retired="2026-01-01", version=2),
+        "concept:a": lockfile.Retired(13, "b" * 32, 6, {0: 14}, deck="d", retired="2026-01-01", version=2),
+    }
+    lock = lockfile.Lock("bench-synth", notes={"concept:a": live}, retired=retired, decks={"d": lockfile.DeckEntry(2)})
+    text = lock.dump().decode()
+    part = lockcheck.parse(lockfile.excerpt(text, ["concept:a"]).encode(), Path(lockfile.NAME))
+    assert part.notes == {"concept:a": live} and part.retired == retired and part.decks == lock.decks
+    assert lockfile.excerpt(text, ["cloze:gone"]) is None
+    none = lockcheck.parse(lockfile.excerpt(text, []).encode(), Path(lockfile.NAME))
+    assert none.notes == {} and none.retired == retired and none.decks == lock.decks
+    changed = {"concept:a": lockfile.Note(11, "d" * 32, 8, {0: 12})}
+    decks = {"d": lockfile.DeckEntry(3, (lockfile.Change(3, "2026-12-03", "1 updated"),))}
+    assert lockfile.patched(text, changed, decks) == lockfile.Lock("bench-synth", notes=changed, retired=retired, decks=decks).dump()
+    assert lockfile.patched(text, {"cloze:gone": changed["concept:a"]}, decks) is None
+    empty = lockfile.Lock("bench-synth", retired=retired).dump().decode()  # its notes section is "{}"
+    assert lockfile.excerpt(empty, []) == empty and lockfile.excerpt(empty, ["concept:a"]) is None
