@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_faults import files
 
+from cardgen import identity
 from cardgen.assemble import Result
 from cardgen.build import build
 from cardgen.edit import NAME
-from cardgen.errors import SourceError
+from cardgen.errors import CardgenError, SourceError
 from cardgen.identity import Clock, FutureError
 
 FIRST = 1_900_000_000  # 2030: past every mod the committed lock holds
@@ -283,3 +284,85 @@ def test_the_documents_a_build_read_are_recorded_as_a_full_build_records_them(sm
         '      - document: ms-bone\n        quote: "protect our vital organs"',
     )
     assert _both(small, tmp_path, cite, back) == [True, True]
+
+
+def _at(source: Path, tmp_path: Path, clock: Clock, change: Callable[[str], str]) -> bool | str:
+    """One change built both ways at `clock` from the last build in `out` (as `_both` does at
+    LATER); assert the two agree; whether the edit path made it, or the error both gave."""
+    out, full = tmp_path / "out", tmp_path / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    shutil.copytree(out, full)
+    source.write_text(change(source.read_text()))
+    outcomes = []
+    for folder, cached in ((out, True), (full, False)):
+        try:
+            outcomes.append(build(source, folder, clock=clock, cached=cached))
+        except CardgenError as error:
+            outcomes.append(str(error))
+    assert files(out) == files(full)
+    quick, whole = outcomes
+    if isinstance(whole, str):
+        assert quick == whole
+        return whole
+    assert isinstance(quick, Result) and not whole.incremental
+    assert (quick.decks, quick.note_types, quick.notices) == (whole.decks, whole.note_types, whole.notices)
+    return quick.incremental
+
+
+def test_a_new_card_after_another_edits_new_card_gets_an_id_of_its_own(small: Path, tmp_path: Path) -> None:
+    """Two edits at one clock, each adding a card to another note: the second card's id must
+    miss the first's, which is on a line of the lock the second edit does not otherwise read."""
+    another = _replace("[[osteoblasts]], the cells", "[[osteoblasts]], the [[cells]]")
+    assert _both(small, tmp_path, REBUILT["a cloze deletion more (a new card)"], another) == [True, True]
+
+
+def test_an_edit_while_the_lock_holds_a_mod_past_the_clock_gets_the_full_build(small: Path, tmp_path: Path) -> None:
+    """A note the last build stamped an hour after the first (a later SOURCE_DATE_EPOCH), and a
+    clock behind it: the edit of another note must be refused as the full build refuses it,
+    however little of the lock it reads; at exactly SLACK seconds behind both build."""
+    assert _both(small, tmp_path, REBUILT["a concept's answer"]) == [True]  # bones-protect's mod is now LATER's
+    behind = LATER.real - identity.SLACK
+    error = _at(small, tmp_path, Clock(now=behind - 1, real=behind - 1), REBUILT["a cloze's text"])
+    assert isinstance(error, str) and "later than this machine's clock" in error
+    assert _at(small, tmp_path, Clock(now=behind, real=behind), REBUILT["an extra"]) is True
+
+
+def test_an_edit_of_a_fact_and_of_the_header_at_once_gets_the_full_build(small: Path, tmp_path: Path) -> None:
+    both = lambda text: FULL["a deck's description"](REBUILT["a concept's answer"](text))  # noqa: E731
+    assert _both(small, tmp_path, both) == [False]
+
+
+def test_an_edit_of_a_source_without_a_last_line_break_is_rebuilt(small: Path, tmp_path: Path) -> None:
+    """The last fact's lines, blanked when it is not read, end without a line break."""
+    small.write_text(small.read_text().rstrip("\n"))
+    assert _both(small, tmp_path, REBUILT["a concept's answer"]) == [True]
+
+
+def test_an_edit_of_a_quarter_of_the_facts_is_rebuilt_and_of_more_gets_the_full_build(small: Path, tmp_path: Path) -> None:
+    """MOST: of 12 facts, 3 edited are rebuilt; every fact edited is the full build's."""
+    text = small.read_text()
+    text = text[: text.index("  - id: vitamin-c-role")] + text[text.index("  - id: vitamin-d-deficiency") :]
+    small.write_text(text[: text.index("  - id: age")] + text[text.index("  - id: ms-glucocorticoids") :])
+    three = lambda text: REBUILT["a concept's answer"](REBUILT["two facts of two patterns"](text))  # noqa: E731
+    every = lambda text: text.replace("\n    pattern: ", "\n    pattern:  ")  # noqa: E731
+    assert _both(small, tmp_path, three, every) == [True, False]
+
+
+def test_an_edit_of_a_fact_of_a_pattern_of_ones_own_is_rebuilt_with_that_registry(small: Path, tmp_path: Path) -> None:
+    """The edit path reads the facts with the registry the build was given, not the built-in one."""
+    from test_new_pattern import FACT, WITH_DEFINITION
+
+    small.write_text(small.read_text().replace("\nfacts:\n", "\nfacts:\n" + FACT.lstrip("\n"), 1))
+    out, full = tmp_path / "out", tmp_path / "full"
+    build(small, out, clock=Clock(now=FIRST, real=FIRST), patterns=WITH_DEFINITION)
+    shutil.copytree(out, full)
+    small.write_text(_replace('meaning: "A thinning', 'meaning: "Thinning')(small.read_text()))
+    quick = build(small, out, clock=LATER, patterns=WITH_DEFINITION)
+    whole = build(small, full, clock=LATER, cached=False, patterns=WITH_DEFINITION)
+    assert files(out) == files(full) and quick.incremental and not whole.incremental
+    assert (quick.decks, quick.note_types, quick.notices) == (whole.decks, whole.note_types, whole.notices)
+
+
+def test_an_edit_of_a_source_with_a_blank_first_line_is_rebuilt(small: Path, tmp_path: Path) -> None:
+    small.write_text("\n" + small.read_text())
+    assert _both(small, tmp_path, REBUILT["a concept's answer"]) == [True]
