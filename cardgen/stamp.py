@@ -53,16 +53,16 @@ def record(source: bytes, files: Mapping[str, bytes], summary: Any, tool_id: str
 
 def up_to_date(source: bytes, out: Path, tool_id: str) -> Any | None:
     """The last build's record (its summary and files), if building now would change nothing."""
-    stamp = intact(out, tool_id)
-    return stamp if stamp is not None and stamp.get("source") == _digest(source) else None
+    return intact(out, tool_id, source)
 
 
-def intact(out: Path, tool_id: str) -> Any | None:
+def intact(out: Path, tool_id: str, source: bytes | None = None) -> Any | None:
     """The last build's record, if this tool made it and every file it wrote and every
-    document it read is as it was then, whatever the source holds now."""
+    document it read is as it was then; with `source`, only if it read those bytes too
+    (checked first: a changed source costs no file read)."""
     try:
         stamp = json.loads((out / NAME).read_bytes())
-        if stamp.get("tool") != tool_id:
+        if stamp.get("tool") != tool_id or "source" not in stamp or (source is not None and stamp["source"] != _digest(source)):
             return None
         for name, want in stamp.get("files", {}).items():
             if _digest((out / name).read_bytes()) != want:
@@ -70,6 +70,6 @@ def intact(out: Path, tool_id: str) -> Any | None:
         for name, want in stamp.get("inputs", {}).items():
             if _digest(Path(name).read_bytes()) != want:
                 return None
-        return stamp if "summary" in stamp and "source" in stamp else None
-    except (OSError, ValueError, AttributeError):
+        return stamp if "summary" in stamp else None
+    except (OSError, ValueError, AttributeError, TypeError):
         return None
