@@ -19,7 +19,7 @@ from cardgen import identity
 from cardgen.assemble import Result
 from cardgen.build import build
 from cardgen.edit import NAME
-from cardgen.errors import CardgenError, SourceError
+from cardgen.errors import CardgenError
 from cardgen.identity import Clock, FutureError
 
 FIRST = 1_900_000_000  # 2030: past every mod the committed lock holds
@@ -37,36 +37,36 @@ def _replace(old: str, new: str, last: bool = False) -> Callable[[str], str]:
     return change
 
 
-def _outcome(source: Path, out: Path, cached: bool) -> tuple[Result | str, dict[str, bytes]]:
-    try:
-        result: Result | str = build(source, out, clock=LATER, cached=cached)
-    except SourceError as error:
-        result = str(error)
-    return result, files(out)
+def _at(source: Path, tmp_path: Path, clock: Clock, change: Callable[[str], str]) -> bool | str:
+    """One change built both ways at `clock` from the last build in `out`: as `cardgen build`
+    does, and in full; assert the two agree in every byte written and in what they report;
+    whether the edit path made it, or the error both gave."""
+    out, full = tmp_path / "out", tmp_path / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    shutil.copytree(out, full)
+    source.write_text(change(source.read_text()))
+    outcomes = []
+    for folder, cached in ((out, True), (full, False)):
+        try:
+            outcomes.append(build(source, folder, clock=clock, cached=cached))
+        except CardgenError as error:
+            outcomes.append(str(error))
+    assert files(out) == files(full)
+    quick, whole = outcomes
+    if isinstance(whole, str):
+        assert quick == whole
+        return whole
+    assert isinstance(quick, Result) and not whole.incremental
+    assert (quick.decks, quick.note_types, quick.notices) == (whole.decks, whole.note_types, whole.notices)
+    return quick.incremental
 
 
 def _both(source: Path, tmp_path: Path, *changes: Callable[[str], str]) -> list[bool]:
-    """Build the source, then each change in turn both ways from the same last build; assert
-    the two agree at every step, and say which steps the edit path made."""
-    out, full = tmp_path / "out", tmp_path / "full"
-    build(source, out, clock=Clock(now=FIRST, real=FIRST))  # into the decks `out` holds, if any
-    assert (out / NAME).exists()
-    made = []
-    for change in changes:
-        shutil.rmtree(full, ignore_errors=True)
-        shutil.copytree(out, full)
-        source.write_text(change(source.read_text()))
-        quick, quick_files = _outcome(source, out, cached=True)
-        whole, whole_files = _outcome(source, full, cached=False)
-        assert quick_files == whole_files
-        if isinstance(whole, str):
-            assert quick == whole
-            made.append(False)
-            continue
-        assert isinstance(quick, Result) and not whole.incremental
-        assert (quick.decks, quick.note_types, quick.notices) == (whole.decks, whole.note_types, whole.notices)
-        made.append(quick.incremental)
-    return made
+    """Build the source, then each change in turn both ways from the same last build (`_at`,
+    at LATER), and say which steps the edit path made."""
+    build(source, tmp_path / "out", clock=Clock(now=FIRST, real=FIRST))  # into the decks `out` holds, if any
+    assert (tmp_path / "out" / NAME).exists()
+    return [_at(source, tmp_path, LATER, change) is True for change in changes]
 
 
 REBUILT = {
@@ -284,29 +284,6 @@ def test_the_documents_a_build_read_are_recorded_as_a_full_build_records_them(sm
         '      - document: ms-bone\n        quote: "protect our vital organs"',
     )
     assert _both(small, tmp_path, cite, back) == [True, True]
-
-
-def _at(source: Path, tmp_path: Path, clock: Clock, change: Callable[[str], str]) -> bool | str:
-    """One change built both ways at `clock` from the last build in `out` (as `_both` does at
-    LATER); assert the two agree; whether the edit path made it, or the error both gave."""
-    out, full = tmp_path / "out", tmp_path / "full"
-    shutil.rmtree(full, ignore_errors=True)
-    shutil.copytree(out, full)
-    source.write_text(change(source.read_text()))
-    outcomes = []
-    for folder, cached in ((out, True), (full, False)):
-        try:
-            outcomes.append(build(source, folder, clock=clock, cached=cached))
-        except CardgenError as error:
-            outcomes.append(str(error))
-    assert files(out) == files(full)
-    quick, whole = outcomes
-    if isinstance(whole, str):
-        assert quick == whole
-        return whole
-    assert isinstance(quick, Result) and not whole.incremental
-    assert (quick.decks, quick.note_types, quick.notices) == (whole.decks, whole.note_types, whole.notices)
-    return quick.incremental
 
 
 def test_a_new_card_after_another_edits_new_card_gets_an_id_of_its_own(small: Path, tmp_path: Path) -> None:
