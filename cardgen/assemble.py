@@ -73,18 +73,36 @@ def compile_source(
     clock: Clock,
     previous: Mapping[str, bytes] | None = None,
     progress: Progress = quiet,
+    zipper: package.Zipper | None = None,
+) -> Compiled:
+    """Every file the build writes, and what an import of it does. Given a `zipper`, the
+    packages' bytes are its to give (`zipper.done()`, in their places among the files), so
+    that they are zipped while the caller goes on; without one, they are in the files."""
+    if zipper is not None:
+        return _compiled(source, lock, clock, previous or {}, progress, zipper)
+    with package.Zipper() as zipper:
+        compiled = _compiled(source, lock, clock, previous or {}, progress, zipper)
+        compiled.files.update(zipper.done())
+    return compiled
+
+
+def _compiled(
+    source: Source,
+    lock: Lock,
+    clock: Clock,
+    previous: Mapping[str, bytes],
+    progress: Progress,
+    zipper: package.Zipper,
     leave_out: frozenset[str] = frozenset(),
 ) -> Compiled:
-    """Every file the build writes, and what an import of it does.
-
-    A retired note ships in the version that retires it, however often that version is
-    rebuilt; `leave_out` holds those of an older version when this build makes a new one.
-    """
+    """`compile_source`'s steps. A retired note ships in the version that retires it, however
+    often that version is rebuilt; `leave_out` holds those of an older version when this
+    build makes a new one."""
     specs = notes_of(source)
     types = note_types(source, lock, {s.pattern for s in specs})
     wanted, outs = wanted_notes(source, specs, types, lock, progress)
     live = {w.key for w in wanted}
-    old = retire.Previous.read(previous or {})
+    old = retire.Previous.read(previous)
     current = {m.model_id: m for m in types.models.values()}
     retiring = retire.retire(source, lock, live, old, current, clock.today(), leave_out)
     wanted, outs = wanted + retiring.wanted, outs + retiring.outs
@@ -93,12 +111,14 @@ def compile_source(
     changed = diffs(source, lock, plan, outs, wanted, retiring, types, old)
     model_mods = {m.model_id: plan.models[p].mod for p, m in types.models.items()}
     model_mods.update({model_id: int(old.models[model_id]["mod"]) for model_id in retiring.models})
-    files, remove, decks = _packages(retiring, changed, outs, lock, {**current, **retiring.models}, model_mods, clock.today(), progress)
+    files, remove, decks = _packages(
+        retiring, changed, outs, lock, {**current, **retiring.models}, model_mods, clock.today(), progress, zipper
+    )
     progress("notes", len(specs), len(specs))
     bumped = {d.deck for d in changed.values() if d.version_to > d.version_from}
     older = frozenset(k for k in retiring.shipping if lock.retired[k].deck in bumped)
     if older:  # a new version: notes the last one retired are not shipped again (they never change the diff)
-        return compile_source(source, lock, clock, previous, progress, leave_out=leave_out | older)
+        return _compiled(source, lock, clock, previous, progress, zipper, leave_out | older)
     notes, retired = retire.settle(lock, plan, live, retiring, clock.today())
     retired = retire.versioned(retired, retiring, {d: e.version for d, e in decks.items()})
     files[lockfile.NAME] = Lock(lock.namespace or identity.LEGACY, plan.lock.note_types, notes, retired, decks).dump()
@@ -194,9 +214,11 @@ def _packages(
     model_mods: Mapping[int, int],
     today: str,
     progress: Progress,
+    zipper: package.Zipper,
 ) -> tuple[dict[str, bytes], list[str], dict[str, DeckEntry]]:
-    """Each deck's package, its version raised when anything in it changed; the packages of
-    decks with nothing left to ship, to remove; and the decks as the lock records them."""
+    """Each deck's package, its version raised when anything in it changed (its place in the
+    files, its bytes handed to `zipper`); the packages of decks with nothing left to ship, to
+    remove; and the decks as the lock records them."""
     files: dict[str, bytes] = {}
     remove: list[str] = []
     decks: dict[str, DeckEntry] = dict(lock.decks)
@@ -210,7 +232,8 @@ def _packages(
         decks[deck.id] = entry
         notes = [note for deck_id, note in outs if deck_id == deck.id]
         if notes:
-            files[d.file] = package.write(deck.name, upgrade.description(deck, entry.changelog), models, model_mods, notes)
+            files[d.file] = b""  # its place; zipper.done() fills it
+            zipper.add(d.file, package.collection(deck.name, upgrade.description(deck, entry.changelog), models, model_mods, notes))
         else:  # a deck the source no longer has, every note of it live elsewhere or retired before
             remove.append(d.file)
     progress("packages", len(retiring.decks), len(retiring.decks))

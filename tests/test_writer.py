@@ -129,3 +129,16 @@ def test_a_note_type_of_no_known_type_is_refused_as_genanki_refuses_it() -> None
         genanki.Note(model=m, fields=["a"] * len(m.fields)).cards
     with pytest.raises(ValueError, match="has type 2"):
         package.card_ords(m, ["a"] * len(m.fields))
+
+
+def test_the_zipper_gives_each_package_as_zipped_and_raises_what_zipping_raised() -> None:
+    """The build leaves each package's place empty until the zipper gives it: a package it
+    lost, or an error it kept to itself, would be written as an empty file."""
+    with package.Zipper() as zipper:
+        zipper.add("a.apkg", b"first")
+        zipper.add("b.apkg", b"second")
+        zipper.add("a.apkg", b"again")
+        assert zipper.done() == {"a.apkg": package.zipped(b"again"), "b.apkg": package.zipped(b"second")}
+    with package.Zipper() as zipper, pytest.raises(TypeError):
+        zipper.add("c.apkg", None)  # type: ignore[arg-type]
+        zipper.done()
