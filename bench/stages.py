@@ -45,7 +45,7 @@ def main(source: Path, out: Path, again: bool) -> None:
     start = time.process_time()
     import yaml
 
-    from cardgen import assemble, atomic, build, identity, load, package, retire, validate
+    from cardgen import assemble, atomic, build, edit, identity, load, package, retire, validate
     from cardgen import lock as lockfile
 
     SPENT["imports"] = time.process_time() - start
@@ -56,12 +56,13 @@ def main(source: Path, out: Path, again: bool) -> None:
         (build, "lock_in", "read the lock"),
         (retire.Previous, "read", "read the last packages"),
         (assemble, "notes_of", "the patterns' notes"),
-        (assemble, "_notes", "notes: cards, GUIDs, content hashes"),
+        (assemble, "wanted_notes", "notes: cards, GUIDs, content hashes"),
         (identity, "plan", "identity: ids and mods"),
         (assemble, "diffs", "what an import does (diff)"),
         (package, "write", "packages: SQLite rows, genanki, zip"),
         (lockfile.Lock, "dump", "the lock, as JSON"),
         (atomic, "write_all", "writing the files"),
+        (edit, "memo", "the memo, for the next build's edit"),
     ):
         timed(owner, name, label)
     if not again:

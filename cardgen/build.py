@@ -158,11 +158,13 @@ def _compile(
     what the next build needs to rebuild an edit from this one. A function of its own so that
     the source, the lock and every note are freed when it returns: the cycle collector, turned
     back on, would otherwise walk them all once more."""
-    source = read_source(source_path, data, patterns)
+    text = read_text(source_path, data)  # once: the memo reads it too
+    source = read_source(source_path, data, patterns, text=text)
     lock, said = lock_in(out, source, recover_lock)
-    compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress)
-    text = data.decode("ascii") if data.isascii() else read_text(source_path, data)  # ASCII is NFC as it stands
-    made = edit.memo(data, text, source, compiled.made) if memo else None
+    with package.Zipper() as zipper:  # the packages are zipped while the memo is made
+        compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress, zipper)
+        made = edit.memo(data, text, source, compiled.made) if memo else None
+        compiled.files.update(zipper.done())
     return compiled, said, source.inputs, made
 
 

@@ -176,7 +176,7 @@ def read_text(path: Path, data: bytes | None = None) -> str:
         raise SourceError([Problem(name, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")]) from None
     if not text.strip():
         raise SourceError([Problem(name, 1, 1, "the file is empty; a source needs 'format', 'documents', 'decks' and 'facts'")])
-    return unicodedata.normalize("NFC", text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)  # ASCII is NFC as it stands
 
 
 def _scan(name: str, text: str) -> list[Problem]:
@@ -352,11 +352,11 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
         return None
 
 
-def load(path: Path, data: bytes | None = None) -> Map:
-    """Parse `path` (or `data`, its bytes already read) into a Map, or raise SourceError
-    listing every problem found."""
+def load(path: Path, data: bytes | None = None, text: str | None = None) -> Map:
+    """Parse `path` (or `data`, its bytes already read, or `text`, as `read_text` read them)
+    into a Map, or raise SourceError listing every problem found."""
     name = str(path)
-    text = read_text(path, data)
+    text = read_text(path, data) if text is None else text
     rare = _RARE.search(text)
     problems = _scan(name, text) if rare else []
     if problems and CONTROL_CHARS.search(text):  # the YAML reader refuses them too, less helpfully; _scan found any

@@ -322,7 +322,7 @@ def check(root: Map, path: Path, patterns: Registry = PATTERNS, whole: bool = Tr
     )
 
 
-def read_source(path: Path, data: bytes | None = None, patterns: Registry = PATTERNS) -> Source:
-    """Load and check `path` (whose bytes may be read already) against the patterns given:
-    the one entry point from a file to records, which carry those patterns on."""
-    return check(load(path, data), path, patterns)
+def read_source(path: Path, data: bytes | None = None, patterns: Registry = PATTERNS, text: str | None = None) -> Source:
+    """Load and check `path` (whose bytes, or text, may be read already) against the patterns
+    given: the one entry point from a file to records, which carry those patterns on."""
+    return check(load(path, data, text), path, patterns)

@@ -244,8 +244,10 @@ def test_a_file_saved_during_a_build_is_built_again_next_time(small: Path, tmp_p
     document = small.parent / "sources" / "ms-bone.txt"
     for saved in (small, document):
 
-        def save_meanwhile(path: Path, data: bytes | None = None, patterns: object = None, saved: Path = saved) -> object:
-            parsed = real(path, data, patterns)  # type: ignore[arg-type]
+        def save_meanwhile(
+            path: Path, data: bytes | None = None, patterns: object = None, text: str | None = None, saved: Path = saved
+        ) -> object:
+            parsed = real(path, data, patterns, text)  # type: ignore[arg-type]
             saved.write_text(saved.read_text() + "\n# saved meanwhile\n")
             return parsed
 
