@@ -20,9 +20,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import filterfalse, islice
-from typing import Mapping, Sequence
+from types import MappingProxyType
+from typing import Mapping, NamedTuple, Sequence
 
 from cardgen import lock as lockfile
 from cardgen.errors import CardgenError
@@ -153,8 +154,7 @@ def _source_date_epoch(value: str, real: int) -> int | None:
     return seconds
 
 
-@dataclass(frozen=True, slots=True)  # one for every note: slots, not a dict each, are quicker to make
-class Wanted:
+class Wanted(NamedTuple):  # one for every note: a named tuple is made in a third of a frozen dataclass's time
     """What the build wants to write for one note or note type, before identity is settled."""
 
     key: str  # the lock key: `<pattern>:<note key>`, or the pattern for a note type
@@ -166,11 +166,10 @@ class Wanted:
     schema: Schema = Schema((), ())  # a note type's
 
 
-@dataclass(frozen=True, slots=True)  # one for every note, as Wanted
-class Assigned:
+class Assigned(NamedTuple):  # one for every note, as Wanted
     id: int
     mod: int
-    card_ids: Mapping[int, int] = field(default_factory=dict)
+    card_ids: Mapping[int, int] = MappingProxyType({})
 
 
 @dataclass(frozen=True)

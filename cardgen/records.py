@@ -135,12 +135,11 @@ class Source:
     patterns: Registry = field(default_factory=_default_patterns)  # the patterns it was checked against
 
 
-@dataclass(frozen=True)
-class NoteSpec:
+class NoteSpec(NamedTuple):  # one for every note: a named tuple, as Fact
     """A note a pattern makes from a fact: field HTML keyed by field key, in model order."""
 
     pattern: str
     key: str  # unique within the pattern: the fact id, or `<fact id>/<item id>`
     fact: Fact
     fields: tuple[str, ...]
-    tags: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()

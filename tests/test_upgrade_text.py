@@ -43,7 +43,7 @@ class Reshaped:
         keys = [f.key for f in CONCEPT.fields]
         for note in CONCEPT.notes(facts):
             by_key = dict(zip(keys, note.fields, strict=True))
-            yield dataclasses.replace(note, fields=tuple(by_key.get(f.key, "") for f in self.fields))
+            yield note._replace(fields=tuple(by_key.get(f.key, "") for f in self.fields))
 
 
 def _build(source: Path, out: Path, patterns: Registry, now: int = T0) -> None:

@@ -109,7 +109,7 @@ class WithHint:
 
     def notes(self, facts: Sequence[Fact]) -> Iterator[NoteSpec]:
         for note in self.base.notes(facts):
-            yield dataclasses.replace(note, fields=(*note.fields[:2], "", *note.fields[2:]))
+            yield note._replace(fields=(*note.fields[:2], "", *note.fields[2:]))
 
 
 def test_a_maintainers_year(small: Path, learner: Learner) -> None:
