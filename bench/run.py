@@ -6,8 +6,11 @@
 Not a test: it measures wall time and peak memory (each command in its own process) and
 prints a Markdown table with the ratios and the targets of issues 8, 13 and 14, on two sources:
 the synthetic one and a realistic one (text sizes of a curated deck, non-Latin words, three
-decks); `lint` and `preview` on sources of alike fronts (near-duplicates, templated prompts). The floor runs with the cycle collector off, as cardgen's build does. Everything it writes
-goes to a scratch folder inside bench/ and is removed at the end.
+decks); `lint` and `preview` on sources of alike fronts (near-duplicates, templated prompts). The floor runs with the cycle collector off, as cardgen's build does. A build and
+its floors run in turns, best of five (of three at 50,000 facts), so that a busy spell of the
+machine slows them alike; beside the wall-time ratio, the ratio of CPU time (user + system,
+every thread: cardgen zips its packages on a second thread). Everything it writes goes to a
+scratch folder inside bench/ and is removed at the end.
 """
 
 from __future__ import annotations
@@ -39,13 +42,14 @@ CARDGEN = (
 
 @dataclass
 class Run:
-    seconds: float
+    seconds: float  # wall time
     peak_mib: float
+    cpu: float = float("inf")  # user + system time, every thread of the process
 
 
 def measure(command: list[str], env: dict[str, str] | None = None, repeat: int = 1, allowed: tuple[int, ...] = (0,)) -> Run:
-    """The best wall time of `repeat` runs, and the process's peak resident memory; an exit
-    code not `allowed` stops the benchmark."""
+    """The best wall time and CPU time of `repeat` runs, and the process's peak resident memory;
+    an exit code not `allowed` stops the benchmark."""
     best = Run(float("inf"), 0.0)
     for _ in range(repeat):
         start = time.perf_counter()
@@ -55,7 +59,23 @@ def measure(command: list[str], env: dict[str, str] | None = None, repeat: int =
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode not in allowed:
             raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode() if process.stderr else ''}")
-        best = Run(min(best.seconds, elapsed), max(best.peak_mib, usage.ru_maxrss / 1024))
+        cpu = usage.ru_utime + usage.ru_stime
+        best = Run(min(best.seconds, elapsed), max(best.peak_mib, usage.ru_maxrss / 1024), min(best.cpu, cpu))
+    return best
+
+
+def interleaved(commands: dict[str, tuple[list[str], Path | None]], env: dict[str, str], repeat: int) -> dict[str, Run]:
+    """The best of `repeat` runs of each command, taken in turns (one of each, then again), so
+    that a busy spell of the machine slows each command alike rather than one alone; each
+    command's folder (if any) is removed before each of its runs: a build from nothing."""
+    best = {name: Run(float("inf"), 0.0) for name in commands}
+    for _ in range(repeat):
+        for name, (command, fresh) in commands.items():
+            if fresh is not None:
+                shutil.rmtree(fresh, ignore_errors=True)
+            once = measure(command, env)
+            was = best[name]
+            best[name] = Run(min(was.seconds, once.seconds), max(was.peak_mib, once.peak_mib), min(was.cpu, once.cpu))
     return best
 
 
@@ -69,10 +89,14 @@ def notes_in(source: Path) -> int:
     return int(subprocess.run([PY, "-c", code, str(source)], capture_output=True, text=True, check=True).stdout)
 
 
-def row(what: str, ours: float, base: float, target: str = "-", ok: bool = False, unit: str = "s") -> str:
-    """A table row; one without a target says '-' under "met", never "yes"."""
+def row(
+    what: str, ours: float, base: float, target: str = "-", ok: bool = False, unit: str = "s", cpu: tuple[float, float] | None = None
+) -> str:
+    """A table row; one without a target says '-' under "met", never "yes". `cpu`: both sides'
+    CPU time, for the ratio of the work done (cardgen zips its packages on a second thread)."""
     met = "-" if target == "-" else "yes" if ok else "**no**"
-    return f"| {what} | {ours:.2f} {unit} | {base:.2f} {unit} | {ours / base:.2f}x | {target} | {met} |"
+    work = f"{cpu[0] / cpu[1]:.2f}x" if cpu else "-"
+    return f"| {what} | {ours:.2f} {unit} | {base:.2f} {unit} | {ours / base:.2f}x | {work} | {target} | {met} |"
 
 
 def write(path: Path, facts: int, realistic: bool = False, kind: str = "synthetic") -> Path:
@@ -136,7 +160,7 @@ def main() -> None:
     # cardgen's bytecode as an installed cardgen has it (genanki's and PyYAML's are, in site-packages):
     # with PYTHONDONTWRITEBYTECODE set and no __pycache__ yet, every run would compile cardgen anew.
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "cardgen")], check=True)
-    lines = ["| measure | cardgen | baseline | ratio | target | met |", "|---|---:|---:|---:|---|---|"]
+    lines = ["| measure | cardgen | baseline | ratio | CPU ratio | target | met |", "|---|---:|---:|---:|---:|---|---|"]
     try:
         click_import = measure([PY, "-c", "import click"], repeat=15)
         help_run = measure([CARDGEN, "--help"], repeat=15)
@@ -158,11 +182,18 @@ def main() -> None:
             for size in sizes:
                 source = write(scratch / kind / f"s{size}.yaml", size, realistic)
                 out = scratch / kind / f"out{size}"
-                full[size] = best_build(source, out, env, 3 if size <= 10_000 else 2)
-                floor = measure(
-                    [PY, str(HERE / "floor.py"), str(source), str(scratch / f"floor{size}.apkg")], env, 3 if size <= 10_000 else 2
-                )
                 target = size >= 10_000
+                floor_cmd = [PY, str(HERE / "floor.py"), str(source), str(scratch / f"floor{size}.apkg")]
+                runs = interleaved(
+                    {
+                        "cardgen": ([CARDGEN, "build", "--quiet", "--source", str(source), "--out", str(out)], out),
+                        "floor": (floor_cmd, None),
+                        **({"deflated": ([*floor_cmd[:-1], str(scratch / f"floor{size}z.apkg"), "--deflate"], None)} if target else {}),
+                    },
+                    env,
+                    5 if size <= 10_000 else 3,
+                )
+                full[size], floor = runs["cardgen"], runs["floor"]
                 lines.append(
                     row(
                         f"{kind}: build, {size:,} facts, vs fair floor (libyaml + genanki, collector off)",
@@ -170,20 +201,29 @@ def main() -> None:
                         floor.seconds,
                         "<= 1.3x" if target else "-",
                         full[size].seconds <= 1.3 * floor.seconds,
+                        cpu=(full[size].cpu, floor.cpu),
                     )
                 )
                 if target:  # the same floor, its package deflated as cardgen deflates its own: the same kind of file
-                    deflated = measure(
-                        [PY, str(HERE / "floor.py"), str(source), str(scratch / f"floor{size}z.apkg"), "--deflate"],
-                        env,
-                        3 if size <= 10_000 else 2,
-                    )
+                    deflated = runs["deflated"]
                     lines.append(
-                        row(f"{kind}: build, {size:,} facts, vs the floor deflating as cardgen does", full[size].seconds, deflated.seconds)
+                        row(
+                            f"{kind}: build, {size:,} facts, vs the floor deflating as cardgen does",
+                            full[size].seconds,
+                            deflated.seconds,
+                            cpu=(full[size].cpu, deflated.cpu),
+                        )
                     )
                 if not realistic:
                     raw = measure([PY, str(HERE / "raw.py"), str(notes_in(source)), str(scratch / f"raw{size}.apkg")], env, 3)
-                    lines.append(row(f"{kind}: build, {size:,} facts, vs raw limit (sqlite3 + zip)", full[size].seconds, raw.seconds))
+                    lines.append(
+                        row(
+                            f"{kind}: build, {size:,} facts, vs raw limit (sqlite3 + zip)",
+                            full[size].seconds,
+                            raw.seconds,
+                            cpu=(full[size].cpu, raw.cpu),
+                        )
+                    )
                 parsed = measure(  # CBaseLoader, as the floor: libyaml's least memory for the data (4% under CSafeLoader)
                     [PY, "-c", f"import yaml; yaml.load(open({str(source)!r}, encoding='utf-8').read(), Loader=yaml.CBaseLoader)"]
                 )
