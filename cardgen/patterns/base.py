@@ -283,8 +283,9 @@ def _stem(word: str) -> str:
 
 
 def words(value: str) -> frozenset[str]:
-    """The content words of a list member: 'Cooked Spinach' -> cooked, spinach."""
-    return frozenset(_stem(w) for w in norm(value).split() if w not in _FILLER)
+    """The content words of a list member: 'Cooked Spinach' -> cooked, spinach (the words of
+    its `norm`, without joining them to split them again)."""
+    return frozenset(_stem(w) for w in _PUNCTUATION.sub(" ", value.lower()).split() if w not in _FILLER)
 
 
 def items(fact: Fact, key: str) -> list[Item]:
