@@ -62,7 +62,8 @@ def main(source: Path, out: Path, again: bool) -> None:
         (package, "collection", "packages: genanki, SQLite rows (zipped on a second thread)"),
         (lockfile.Lock, "dump", "the lock, as JSON"),
         (atomic, "write_all", "writing the files"),
-        (edit, "memo", "the memo, for the next build's edit"),
+        (edit, "cut", "the memo: the source cut at its facts"),
+        (edit, "memo", "the memo: the notes made"),
     ):
         timed(owner, name, label)
     if not again:

@@ -160,10 +160,12 @@ def _compile(
     back on, would otherwise walk them all once more."""
     text = read_text(source_path, data)  # once: the memo reads it too
     source = read_source(source_path, data, patterns, text=text)
+    taken = edit.cut(data, text, source) if memo else None
+    del text  # freed before the notes are made
     lock, said = lock_in(out, source, recover_lock)
     with package.Zipper() as zipper:  # the packages are zipped while the memo is made
         compiled = compile_source(source, lock, clock or Clock(), read_previous(out, source, lock), progress, zipper)
-        made = edit.memo(data, text, source, compiled.made) if memo else None
+        made = edit.memo(taken, compiled.made)
         compiled.files.update(zipper.done())
     return compiled, said, source.inputs, made
 

@@ -80,10 +80,10 @@ def _blank(lines: str) -> str:
     return "#\n" * lines.count("\n") + "#" * (not lines.endswith("\n"))
 
 
-def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, str, int]]) -> bytes | None:
-    """What the next build needs to rebuild an edit of this source from this build, given the
-    notes made as (pattern, key, fact id, note id), in order; None for a source it cannot cut
-    at its facts' first lines."""
+def cut(data: bytes, text: str, source: Source) -> dict[str, Any] | None:
+    """The memo's part of the source's text, taken before the notes are made so that the text
+    is freed while they are (`memo` adds the notes); None for a source it cannot cut at its
+    facts' first lines."""
     if not source.facts:
         return None
     first, col = source.facts[0].mark
@@ -93,13 +93,8 @@ def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, 
         return None
     if [f.mark for f in source.facts] != [(line, col) for line in _first_lines(split, first)]:
         return None  # a dash inside a text, or a fact written otherwise: not cut at its facts
-    index = {fact.id: i for i, fact in enumerate(source.facts)}
     cited, citations = _places([_documents(f) for f in source.facts])
-    specs = {}  # pattern -> its notes' keys, facts and ids, in order (a pattern's notes are one run of `made`)
-    for pattern, run in itertools.groupby(made, key=operator.itemgetter(0)):
-        notes = list(run)
-        specs[pattern] = ([n[1] for n in notes], [index[n[2]] for n in notes], [n[3] for n in notes])
-    memo = {
+    return {
         "format": FORMAT,
         "path": str(source.path.resolve()),  # its documents are found beside it
         "source": hashlib.sha256(data).hexdigest(),
@@ -114,9 +109,20 @@ def memo(data: bytes, text: str, source: Source, made: Sequence[tuple[str, str, 
             "cited": cited,
         },
         "citations": citations,  # the sets of documents facts cite: "cited" holds each fact's place here
-        "specs": specs,
     }
-    return json.dumps(memo, separators=(",", ":")).encode()
+
+
+def memo(taken: Mapping[str, Any] | None, made: Sequence[tuple[str, str, str, int]]) -> bytes | None:
+    """What the next build needs to rebuild an edit of this source from this build: the
+    source's part (`cut`) and the notes made as (pattern, key, fact id, note id), in order."""
+    if taken is None:
+        return None
+    index = {fact_id: i for i, fact_id in enumerate(taken["facts"]["ids"])}
+    specs = {}  # pattern -> its notes' keys, facts and ids, in order (a pattern's notes are one run of `made`)
+    for pattern, run in itertools.groupby(made, key=operator.itemgetter(0)):
+        notes = list(run)
+        specs[pattern] = ([n[1] for n in notes], [index[n[2]] for n in notes], [n[3] for n in notes])
+    return json.dumps({**taken, "specs": specs}, separators=(",", ":")).encode()
 
 
 class Rebuilt(NamedTuple):
