@@ -59,14 +59,14 @@ class Places:
             return self.root.mark
         parent = self.node(path[:-1])
         if isinstance(parent, Map):
-            return parent.value_marks.get(str(path[-1]), parent.mark)
+            return parent.value_mark(str(path[-1]))
         if isinstance(parent, Seq):
-            return parent.item_marks[int(path[-1])]
+            return parent.item_mark(int(path[-1]))
         return (1, 1)
 
     def key_mark(self, path: Path_, key: str) -> Mark:
         node = self.node(path)
-        return node.key_marks.get(key, node.mark) if isinstance(node, Map) else self.mark(path)
+        return node.key_mark(key) if isinstance(node, Map) else self.mark(path)
 
     def name(self, path: Path_) -> str:
         """'fact 'zinc-role'', ''role' of fact 'zinc-role'', 'a topic of deck 'x''."""

@@ -108,6 +108,12 @@ _SYNTAX_HINTS = (
 )
 
 
+# Where each key, value and item starts, as the parser marked it (a yaml.Mark, or libyaml's
+# own), made a (line, column) only when asked for: most are never asked for, and a tuple for
+# each was a third of the walk from nodes to values.
+ParserMark = Any
+
+
 class Map(dict[str, Any]):
     """A mapping that knows where it, each key and each value start (1-based)."""
 
@@ -115,9 +121,17 @@ class Map(dict[str, Any]):
 
     def __init__(self, mark: Mark = (1, 1)) -> None:
         self.mark = mark
-        self.key_marks: dict[str, Mark] = {}
-        self.value_marks: dict[str, Mark] = {}
+        self.key_marks: dict[str, ParserMark] = {}
+        self.value_marks: dict[str, ParserMark] = {}
         self.unusual = True  # on the root: the file may hold an escape ("\x1f") or an invisible character
+
+    def key_mark(self, key: str) -> Mark:
+        """Where `key` stands, or the mapping if it holds no such key."""
+        return _mark(self.key_marks[key]) if key in self.key_marks else self.mark
+
+    def value_mark(self, key: str) -> Mark:
+        """Where the value of `key` starts, or the mapping if it holds no such key."""
+        return _mark(self.value_marks[key]) if key in self.value_marks else self.mark
 
 
 class Seq(list[Any]):
@@ -127,7 +141,10 @@ class Seq(list[Any]):
 
     def __init__(self, mark: Mark = (1, 1)) -> None:
         self.mark = mark
-        self.item_marks: list[Mark] = []
+        self.item_marks: list[ParserMark] = []
+
+    def item_mark(self, index: int) -> Mark:
+        return _mark(self.item_marks[index])
 
 
 def _mark(m: Any) -> Mark:  # yaml.Mark, or libyaml's own
@@ -304,27 +321,27 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
         result = Map(mark=(m.line + 1, m.column + 1))
         key_marks, value_marks = result.key_marks, result.value_marks
         for key_node, value_node in node.value:
-            m = key_node.start_mark
-            kmark = (m.line + 1, m.column + 1)
+            kmark = key_node.start_mark
             if seen is not None:  # a key can be an alias too ('*x : v')
                 if id(key_node) in seen:
                     raise _Repeated
                 seen.add(id(key_node))
             if key_node.tag != _STR_TAG or type(key_node) is not _Scalar:
-                problems.append(Problem(name, *kmark, "a key must be plain text; quote it or rename it"))
+                problems.append(Problem(name, *_mark(kmark), "a key must be plain text; quote it or rename it"))
                 continue
             key = key_node.value
             if key in result:
-                first = key_marks[key]
-                problems.append(Problem(name, *kmark, f"key '{key}' is given twice in this mapping (first at line {first[0]}); keep one"))
+                first = result.key_mark(key)
+                problems.append(
+                    Problem(name, *_mark(kmark), f"key '{key}' is given twice in this mapping (first at line {first[0]}); keep one")
+                )
                 continue
             if walk and value_node.tag == _STR_TAG and type(value_node) is _Scalar:
                 result[key] = value_node.value
             else:
                 result[key] = _convert(name, value_node, problems, seen)
             key_marks[key] = kmark
-            m = value_node.start_mark
-            value_marks[key] = (m.line + 1, m.column + 1)
+            value_marks[key] = value_node.start_mark
         return result
     if isinstance(node, yaml.SequenceNode):
         m = node.start_mark
@@ -335,8 +352,7 @@ def _convert(name: str, node: yaml.Node, problems: list[Problem], seen: set[int]
                 append(item.value)
             else:
                 append(_convert(name, item, problems, seen))
-            m = item.start_mark
-            marks((m.line + 1, m.column + 1))
+            marks(item.start_mark)
         return seq
     assert isinstance(node, yaml.ScalarNode)
     if tag == _STR_TAG:

@@ -119,7 +119,7 @@ class _Builder:
             if not isinstance(quote, str) or not quote.strip():
                 return None
             self.verify(where, doc, quote, f"fact '{node.get('id')}'")
-            result.append(Citation(doc, quote.strip(), ref if isinstance(ref, str) else None, entries.item_marks[index]))
+            result.append(Citation(doc, quote.strip(), ref if isinstance(ref, str) else None, entries.item_mark(index)))
         return result
 
     def skips(self, documents: dict[str, Document]) -> list[Skip]:
@@ -134,8 +134,8 @@ class _Builder:
             if not self.resolve(path, "document", entry["document"], documents, "a document that does not exist:"):
                 continue
             doc = documents[entry["document"]]
-            self.verify(path, doc, entry["quote"], f"skip {index + 1} (line {entries.item_marks[index][0]})")
-            result.append(Skip(doc, entry["quote"].strip(), entry["reason"].strip(), entries.item_marks[index]))
+            self.verify(path, doc, entry["quote"], f"skip {index + 1} (line {entries.item_mark(index)[0]})")
+            result.append(Skip(doc, entry["quote"].strip(), entry["reason"].strip(), entries.item_mark(index)))
         return result
 
     def decks(self) -> tuple[list[Deck], dict[str, Topic], dict[str, Path_]]:
@@ -211,9 +211,9 @@ class _Builder:
         first: dict[str, int] = {}
         for index, value in enumerate(values):
             if isinstance(value, Map):
-                item = Item(value["id"], value["text"].strip(), values.item_marks[index], value.get("reverse", True))
+                item = Item(value["id"], value["text"].strip(), values.item_mark(index), value.get("reverse", True))
             else:
-                item = Item(slug(value), value.strip(), values.item_marks[index])
+                item = Item(slug(value), value.strip(), values.item_mark(index))
             if item.id in first:
                 self.at(
                     (*path, index),
