@@ -100,7 +100,7 @@ def content_hash(fields: Sequence[str], tags: Sequence[str] = (), where: str = "
     Locks written before this kept the subdeck in `where`; that hash still counts as unchanged.
     Field text never holds \x1f (validation refuses it), so the joined form is unambiguous.
     """
-    data = "\x1f".join(fields) + "\x1e" + " ".join(tags) + "\x1e" + where
+    data = "\x1e".join(("\x1f".join(fields), " ".join(tags), where))  # one string made, not three
     return hashlib.sha256(data.encode()).hexdigest()[:32]
 
 
