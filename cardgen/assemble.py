@@ -124,7 +124,7 @@ def _compiled(
     files[lockfile.NAME] = Lock(lock.namespace or identity.LEGACY, plan.lock.note_types, notes, retired, decks).dump()
     files[upgrade.CHANGELOG_NAME] = upgrade.changelog_markdown(source.decks, decks)
     result = Result(tuple(changed[d] for d in retiring.decks), len(types.models), notices=_notices(plan, retiring))
-    made = tuple((s.pattern, s.key, s.fact.id, plan.notes[f"{s.pattern}:{s.key}"].id) for s in specs)  # for the next build's memo
+    made = tuple((s.pattern, s.key, s.fact.id, plan.notes[w.key].id) for s, w in zip(specs, wanted))  # for the next build's memo
     return Compiled(files, result, tuple(remove), made)
 
 
