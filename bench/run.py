@@ -238,7 +238,8 @@ def main() -> None:
                         "MiB",
                     )
                 )
-                if big and not realistic:
+                if big and not realistic:  # the target is for 50,000 facts; at --quick's 10,000, Python's start dominates
+                    noop_target = "<= 0.1x" if size >= 50_000 else "-"
                     noop = measure([CARDGEN, "build", "--quiet", "--source", str(source), "--out", str(out)], env, 3)
                     check = measure([CARDGEN, "build", "--check", "--quiet", "--source", str(source), "--out", str(out)], env, 3)
                     lines.append(
@@ -246,7 +247,7 @@ def main() -> None:
                             f"{kind}: no-op rebuild, {size:,} facts, vs full build",
                             noop.seconds,
                             full[size].seconds,
-                            "<= 0.1x",
+                            noop_target,
                             noop.seconds <= 0.1 * full[size].seconds,
                         )
                     )
@@ -255,7 +256,7 @@ def main() -> None:
                             f"{kind}: `build --check`, {size:,} facts, vs full build",
                             check.seconds,
                             full[size].seconds,
-                            "<= 0.1x",
+                            noop_target,
                             check.seconds <= 0.1 * full[size].seconds,
                         )
                     )
