@@ -95,9 +95,8 @@ def _compiled(
     zipper: package.Zipper,
     leave_out: frozenset[str] = frozenset(),
 ) -> Compiled:
-    """`compile_source`'s steps. A retired note ships in the version that retires it, however
-    often that version is rebuilt; `leave_out` holds those of an older version when this
-    build makes a new one."""
+    """`compile_source`'s steps. A retired note ships in the version that retires it, however often that
+    version is rebuilt; `leave_out` holds those of an older version when this build makes a new one."""
     specs = notes_of(source)
     types = note_types(source, lock, {s.pattern for s in specs})
     wanted, outs = wanted_notes(source, specs, types, lock, progress)
@@ -118,6 +117,7 @@ def _compiled(
     bumped = {d.deck for d in changed.values() if d.version_to > d.version_from}
     older = frozenset(k for k in retiring.shipping if lock.retired[k].deck in bumped)
     if older:  # a new version: notes the last one retired are not shipped again (they never change the diff)
+        zipper.clear()  # the packages are made again, and a deck with nothing left to ship has none
         return _compiled(source, lock, clock, previous, progress, zipper, leave_out | older)
     notes, retired = retire.settle(lock, plan, live, retiring, clock.today())
     retired = retire.versioned(retired, retiring, {d: e.version for d, e in decks.items()})

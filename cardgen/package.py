@@ -290,13 +290,19 @@ class Zipper:
         return self
 
     def __exit__(self, *_: object) -> None:
-        for future in self._pending.values():  # after an error on the way, nothing more is zipped
-            future.cancel()
+        self.clear()  # after an error on the way, nothing more is zipped
         self._pool.shutdown()
 
     def add(self, file: str, collection: bytes) -> None:
         """Zip `collection` as `file`'s package; added again, the later one counts."""
         self._pending[file] = self._pool.submit(zipped, collection)
+
+    def clear(self) -> None:
+        """Forget every package added so far (none is given by `done`): the build makes its
+        files again, and a deck it then leaves out must not come back."""
+        for future in self._pending.values():
+            future.cancel()
+        self._pending.clear()
 
     def done(self) -> dict[str, bytes]:
         """Each package added, once zipped (an error zipping one is raised here)."""

@@ -147,3 +147,20 @@ def test_a_removed_deck_whose_package_is_gone_is_said_to_have_notes_learners_kee
     assert result.exit_code == 0, result.output
     assert "note: 2 notes the source no longer has are in no package of the out folder" in result.output
     assert '"cloze:b12-osteoblasts"' in (out / "cardgen.lock.json").read_text().split('"retired"')[1]
+
+
+def test_a_deck_removed_after_the_version_that_retired_a_note_leaves_no_package(small: Path, tmp_path: Path) -> None:
+    """The deck's last version ships a note it retired. When the deck then goes, the build
+    makes its files a second time, leaving that note out of a new version, and finds nothing
+    left to ship in the deck: its package from the first time must not come back."""
+    out = tmp_path / "decks"
+    build_at(small, out, T0)
+    text = small.read_text()
+    small.write_text(text[: text.index("  - id: b12-osteoblasts")])
+    build_at(small, out, T0 + 100)
+    assert (out / "b12.apkg").exists()
+    edit(small, B12_DECK, "")
+    small.write_text(small.read_text().replace("topic: b12-topic", "topic: basics"))
+    build_at(small, out, T0 + 200)
+    assert not (out / "b12.apkg").exists()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["CHANGELOG.md", "bones.apkg", "cardgen.lock.json"]
