@@ -9,6 +9,9 @@ from anki.collection import Collection
 from conftest import build
 from engine import import_package, render_problems, visible_text
 
+from cardgen.assemble import notes_of
+from cardgen.validate import read_source
+
 SETS = """
   - id: calcium-set
     pattern: food_set
@@ -112,3 +115,15 @@ def test_a_member_card_is_given_away_only_by_a_front_that_shows_the_member(small
     small.write_text(small.read_text().replace("facts:\n", "facts:\n" + hint, 1))
     report = json.loads(run("lint", "--source", small, "--format", "json").stdout)
     assert "calcium-set" in [f["fact"] for f in report["findings"] if f["check"] == "give-away"]
+
+
+def test_a_member_sharing_a_word_with_another_set_across_punctuation_asks_for_no_group(small: Path) -> None:
+    """Words are compared with punctuation folded: 'Dark-green kale' and 'Dark leafy greens'
+    share 'dark' and 'green', so neither may ask for its nutrient (two right answers)."""
+    shared = SETS.replace("Sardines, Tofu, Kale, {id: cooked-spinach", "Sardines, Tofu, Dark-green kale, {id: cooked-spinach").replace(
+        "[Sesame Seeds, Kale, Cashews]", "[Sesame Seeds, Dark leafy greens, Cashews]"
+    )
+    small.write_text(small.read_text().replace("facts:\n", "facts:\n" + shared, 1))
+    members = {spec.key for spec in notes_of(read_source(small)) if spec.pattern == "food_set" and "/" in spec.key}
+    assert "calcium-set/tofu" in members and "copper-set/cashews" in members
+    assert "calcium-set/dark-green-kale" not in members and "copper-set/dark-leafy-greens" not in members
