@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import yaml
 from yaml.resolver import BaseResolver
@@ -247,26 +247,24 @@ def _walk(name: str, text: str, problems: list[Problem]) -> None:
             depth -= 1
 
 
-def _flow_depth(text: str) -> int:
-    """The most brackets open at once, a stray closing one never taking the count below 0."""
-    if sum(map(text.count, "[]{}")) * 128 < len(text):  # sparse, as in a source: jump from one to the next
-        at: list[int] = []
-        for bracket in "[]{}":
-            i = text.find(bracket)
-            while i >= 0:
-                at.append(i)
-                i = text.find(bracket, i + 1)
-        brackets: Iterable[str] = [text[i] for i in sorted(at)]
-    else:  # dense: a list of positions would be large; one pass of the regex, one at a time
-        brackets = (m.group() for m in re.finditer(r"[\[\]{}]", text))
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _flow_depth(text: str, data: bytes | None = None) -> int:
+    """The most brackets open at once, a stray closing one never taking the count below 0.
+
+    Counted in the text's UTF-8 bytes (`data`, when they are at hand): a bracket is one ASCII
+    byte there, in the same order, and one `bytes.translate` in C keeps only them. Counted in
+    a str that is not ASCII, four passes took 0.16 s of a 50,000-fact build, 0.02 s this way."""
+    brackets = (text.encode("utf-8", "surrogatepass") if data is None else data).translate(None, _NOT_BRACKETS)
     depth = flow = 0
     for bracket in brackets:
-        depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+        depth = depth + 1 if bracket in b"[{" else max(0, depth - 1)
         flow = max(flow, depth)
     return flow
 
 
-def _maybe_deep(text: str) -> bool:
+def _maybe_deep(text: str, data: bytes | None = None) -> bool:
     """Whether an upper bound of the nesting depth passes MAX_DEPTH, cheap enough for every load.
 
     Block nesting needs more indentation (or a "- ") per level, about; flow nesting is at
@@ -274,7 +272,7 @@ def _maybe_deep(text: str) -> bool:
     whose bound is high pays for the exact walk over the parser's events. The bound is
     2 * (lead + 1) + flow, where lead is the longest run of spaces and dashes starting a line.
     """
-    flow = _flow_depth(text)
+    flow = _flow_depth(text, data)
     if 2 + flow > MAX_DEPTH:
         return True
     lead = (MAX_DEPTH - flow) // 2  # the shortest lead that takes the bound past MAX_DEPTH
@@ -379,7 +377,7 @@ def load(path: Path, data: bytes | None = None, text: str | None = None) -> Map:
         raise SourceError(problems)
     try:
         # libyaml's composer recurses in C: deep nesting must be refused before it runs.
-        if _maybe_deep(text):
+        if _maybe_deep(text, data):
             problems += _check_events(name, text)
         if problems:
             raise SourceError(problems)

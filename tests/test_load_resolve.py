@@ -177,10 +177,12 @@ sources = st.tuples(st.lists(line, max_size=12), st.sampled_from(["\n", "\r\n", 
 @given(sources, st.sampled_from([0, 1, 130]))
 @SETTINGS
 def test_the_depth_bound_is_what_it_was(text: str, pad: int) -> None:
-    """Brackets few among much text (found by str.find) or many (by the regex), a line's
-    lead found after a literal newline: the same bound, so the same sources are walked."""
-    padded = text + "x" * (pad * len(text))  # 130 per character: the sparse way
+    """Brackets few among much text or many, counted in the text's UTF-8 bytes (given, or
+    encoded), a line's lead found after a literal newline: the same bound, so the same
+    sources are walked."""
+    padded = text + "é" * (pad * len(text))  # not ASCII: the bytes' places are not the text's
     assert load._flow_depth(padded) == _flow_before(padded)
+    assert load._flow_depth(padded, padded.encode()) == _flow_before(padded)
     assert load._maybe_deep(padded) == _maybe_deep_before(padded)
 
 
