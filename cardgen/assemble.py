@@ -233,7 +233,7 @@ def _packages(
         notes = [note for deck_id, note in outs if deck_id == deck.id]
         if notes:
             files[d.file] = b""  # its place; zipper.done() fills it
-            zipper.add(d.file, package.collection(deck.name, upgrade.description(deck, entry.changelog), models, model_mods, notes))
+            zipper.add(d.file, package.filled(deck.name, upgrade.description(deck, entry.changelog), models, model_mods, notes))
         else:  # a deck the source no longer has, every note of it live elsewhere or retired before
             remove.append(d.file)
     progress("packages", len(retiring.decks), len(retiring.decks))

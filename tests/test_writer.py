@@ -131,14 +131,28 @@ def test_a_note_type_of_no_known_type_is_refused_as_genanki_refuses_it() -> None
         package.card_ords(m, ["a"] * len(m.fields))
 
 
-def test_the_zipper_gives_each_package_as_zipped_and_raises_what_zipping_raised() -> None:
+def _deck(name: str) -> tuple[str, str, dict[int, genanki.Model], dict[int, int], list[NoteOut]]:
+    """A deck of one note, as the build gives it to `package.filled` (and `package.write`)."""
+    m = package.model(PATTERNS["concept"])
+    fields = ("q", "a", *[""] * (len(m.fields) - 2))
+    ords = package.card_ords(m, fields)
+    note_id = 1_700_000_000_000
+    assigned = Assigned(note_id, T0, {o: note_id + 1 + o for o in ords})
+    note = NoteOut(identity.note_guid("concept", name), m.model_id, fields, (), ords, name, assigned)
+    return name, "", {m.model_id: m}, {m.model_id: T0}, [note]
+
+
+def test_the_zipper_gives_each_package_finished_and_zipped_and_raises_what_it_raised() -> None:
     """The build leaves each package's place empty until the zipper gives it: a package it
-    lost, or an error it kept to itself, would be written as an empty file."""
+    lost, or an error it kept to itself, would be written as an empty file. Its thread
+    builds the indexes and zips: the bytes are the ones made all on one thread."""
     with package.Zipper() as zipper:
-        zipper.add("a.apkg", b"first")
-        zipper.add("b.apkg", b"second")
-        zipper.add("a.apkg", b"again")
-        assert zipper.done() == {"a.apkg": package.zipped(b"again"), "b.apkg": package.zipped(b"second")}
-    with package.Zipper() as zipper, pytest.raises(TypeError):
-        zipper.add("c.apkg", None)  # type: ignore[arg-type]
+        zipper.add("a.apkg", package.filled(*_deck("First")))
+        zipper.add("b.apkg", package.filled(*_deck("Second")))
+        zipper.add("a.apkg", package.filled(*_deck("Again")))
+        assert zipper.done() == {"a.apkg": package.write(*_deck("Again")), "b.apkg": package.write(*_deck("Second"))}
+    closed = package.filled(*_deck("Closed"))
+    closed.conn.close()
+    with package.Zipper() as zipper, pytest.raises(sqlite3.ProgrammingError):
+        zipper.add("c.apkg", closed)
         zipper.done()
