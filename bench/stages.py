@@ -59,7 +59,7 @@ def main(source: Path, out: Path, again: bool) -> None:
         (assemble, "wanted_notes", "notes: cards, GUIDs, content hashes"),
         (identity, "plan", "identity: ids and mods"),
         (assemble, "diffs", "what an import does (diff)"),
-        (package, "collection", "packages: genanki, SQLite rows (zipped on a second thread)"),
+        (package, "filled", "packages: genanki, SQLite rows (indexes, zip: a second thread)"),
         (lockfile.Lock, "dump", "the lock, as JSON"),
         (atomic, "write_all", "writing the files"),
         (edit, "cut", "the memo: the source cut at its facts"),
