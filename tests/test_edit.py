@@ -268,22 +268,61 @@ def test_a_quote_left_open_in_an_edit_is_refused_as_a_full_build_refuses_it(smal
     assert _both(small, tmp_path, _replace('action: "Kick the smoking habit"', "action: 'Kick the smoking habit")) == [False]
 
 
+_CITES_MS_BONE = '      - document: ms-bone\n        quote: "protect our vital organs"'
+_CITES_EXTRA = '      - document: extra\n        quote: "protect our vital organs"'
+
+
+def _with_extra(small: Path, tmp_path: Path, more: str = "") -> None:
+    """Declare `extra`, a copy of ms-bone.txt, in the source (`more` added at its end)."""
+    shutil.copy(tmp_path / "sources" / "ms-bone.txt", tmp_path / "sources" / "extra.txt")
+    extra = '  extra:\n    title: "A copy"\n    short: "copy"\n    file: "sources/extra.txt"\ndecks:\n'
+    small.write_text(small.read_text().replace("decks:\n", extra, 1) + more)
+
+
 def test_the_documents_a_build_read_are_recorded_as_a_full_build_records_them(small: Path, tmp_path: Path) -> None:
     """An edit that cites a document no fact cited before, then one that cites it no more
     (a skip still does): the stamp names the documents cited now, each as it was read."""
-    shutil.copy(tmp_path / "sources" / "ms-bone.txt", tmp_path / "sources" / "extra.txt")
-    extra = '  extra:\n    title: "A copy"\n    short: "copy"\n    file: "sources/extra.txt"\ndecks:\n'
-    skip = 'skip:\n  - document: extra\n    quote: "Zinc"\n    reason: "a skip is the only citation of the copy, at first and at last"\n'
-    small.write_text(small.read_text().replace("decks:\n", extra, 1) + skip)
-    cite = _replace(
-        '      - document: ms-bone\n        quote: "protect our vital organs"',
-        '      - document: extra\n        quote: "protect our vital organs"',
+    _with_extra(
+        small,
+        tmp_path,
+        'skip:\n  - document: extra\n    quote: "Zinc"\n    reason: "a skip is the only citation of the copy, at first and at last"\n',
     )
-    back = _replace(
-        '      - document: extra\n        quote: "protect our vital organs"',
-        '      - document: ms-bone\n        quote: "protect our vital organs"',
-    )
+    cite, back = _replace(_CITES_MS_BONE, _CITES_EXTRA), _replace(_CITES_EXTRA, _CITES_MS_BONE)
     assert _both(small, tmp_path, cite, back) == [True, True]
+
+
+def test_an_edit_citing_a_document_the_last_build_never_read_is_rebuilt(small: Path, tmp_path: Path) -> None:
+    """Nothing cited `extra` before (no skip either): its digest is the one this build read."""
+    _with_extra(small, tmp_path)
+    assert _both(small, tmp_path, _replace(_CITES_MS_BONE, _CITES_EXTRA)) == [True]
+
+
+def test_an_edit_beside_a_fact_citing_two_documents_records_both(small: Path, tmp_path: Path) -> None:
+    """A fact the edit does not read cites ms-bone and extra: the stamp names both, so that a
+    later change to either is seen, as a full build's stamp does."""
+    _with_extra(small, tmp_path)
+    small.write_text(_replace(_CITES_MS_BONE, _CITES_MS_BONE + "\n" + _CITES_EXTRA)(small.read_text()))
+    assert _both(small, tmp_path, REBUILT["a cloze's text"]) == [True]
+
+
+def test_a_source_read_from_another_folder_is_checked_against_its_own_documents(small: Path, tmp_path: Path) -> None:
+    """Edits that read every document the source cites, of a copy in another folder whose
+    ms-bone.txt has lost the quote of a fact no edit touched: the last build checked that
+    quote in the other folder's document, so the edit path must not take it as checked."""
+    out, full = tmp_path / "out", tmp_path / "full"
+    build(small, out, clock=Clock(now=FIRST, real=FIRST))
+    shutil.copytree(out, full)
+    (tmp_path / "elsewhere").mkdir()
+    elsewhere = copy_source(small, tmp_path / "elsewhere")
+    document = tmp_path / "elsewhere" / "sources" / "ms-bone.txt"
+    document.write_text(document.read_text().replace("Kick the smoking habit", "Stop smoking"))
+    edited = _replace("[[osteoblasts]]", "[[osteoblast cells]]")(REBUILT["a concept's answer"](elsewhere.read_text()))
+    elsewhere.write_text(edited)  # an ms-bone fact and a b12 fact edited
+    with pytest.raises(CardgenError) as quick:
+        build(elsewhere, out, clock=LATER)
+    with pytest.raises(CardgenError) as whole:
+        build(elsewhere, full, clock=LATER, cached=False)
+    assert "fact 'smoking'" in str(whole.value) and str(quick.value) == str(whole.value) and files(out) == files(full)
 
 
 def test_a_new_card_after_another_edits_new_card_gets_an_id_of_its_own(small: Path, tmp_path: Path) -> None:
