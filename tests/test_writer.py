@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -156,3 +157,21 @@ def test_the_zipper_gives_each_package_finished_and_zipped_and_raises_what_it_ra
     with package.Zipper() as zipper, pytest.raises(sqlite3.ProgrammingError):
         zipper.add("c.apkg", closed)
         zipper.done()
+
+
+def test_the_zipper_shortens_the_switch_interval_while_it_is_open_and_gives_it_back() -> None:
+    """Its thread gets the GIL back soon after each index and deflate; the process's own
+    interval comes back when the zipper closes, after an error too, and a shorter one is kept."""
+    before = sys.getswitchinterval()
+    try:
+        with package.Zipper():
+            assert sys.getswitchinterval() == pytest.approx(package.SWITCH_INTERVAL, rel=0.05)
+        assert sys.getswitchinterval() == before
+        with pytest.raises(KeyError), package.Zipper():
+            raise KeyError("a build that failed on the way")
+        assert sys.getswitchinterval() == before
+        sys.setswitchinterval(package.SWITCH_INTERVAL / 5)
+        with package.Zipper():
+            assert sys.getswitchinterval() == pytest.approx(package.SWITCH_INTERVAL / 5, rel=0.05)  # Python keeps it in whole microseconds
+    finally:
+        sys.setswitchinterval(before)
