@@ -262,7 +262,7 @@ def filled(
 def finished(collection: Filled) -> bytes:
     """The collection file of a filled one: its indexes built, its note types' mods settled.
     SQLite lets go of the GIL while it builds an index, so on the Zipper's thread this goes
-    on beside the build (a tenth of a second a deck of 50,000 notes)."""
+    on beside the build (0.06 s for a deck of 50,000 notes, its serializing 0.05 s)."""
     try:
         cursor = collection.conn.cursor()
         for sql in collection.indexes:
